@@ -10,6 +10,8 @@ import (
 
 // Signal file names. Each stage creates its own on success; the next waits for it.
 const (
+	// SignalNewData is created by generate-data when a new batch is ready.
+	SignalNewData    = "signal_new_data_ready"
 	SignalIngestion  = "signal_data_ingestion_done"
 	SignalProcessing = "signal_data_processing_done"
 	SignalFeatures   = "signal_feature_engineering_done"
