@@ -129,7 +129,9 @@ func rangeFor(basic string, d int) string {
 		return nba.Range24Plus
 	case d < 8:
 		return nba.RangeLessThan8
-	case d < 16:
+	case d < 16 || basic == nba.ZonePaint:
+		// The paint's far corners, (±80, 139), are 16.04 ft out; the data
+		// never labels the paint beyond 8-16 ft, so neither do we.
 		return nba.Range8To16
 	default:
 		return nba.Range16To24
@@ -152,7 +154,7 @@ func area(basic string, x, y int) string {
 	}
 	theta := Angle(x, y)
 	at := math.Abs(theta)
-	if r2 < 160*160 {
+	if r2 < 160*160 || basic == nba.ZonePaint { // the paint uses the 8-16 ft sectors even at its far corners
 		switch {
 		case at < 30:
 			return nba.AreaCenter

@@ -165,7 +165,6 @@ func (r *Reader) InKaggleOrder() bool {
 // go on after it. Any other error is an I/O error.
 func (r *Reader) Read() (Record, error) {
 	raw, err := r.cr.Read()
-	line, _ := r.cr.FieldPos(0)
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
@@ -174,6 +173,7 @@ func (r *Reader) Read() (Record, error) {
 		}
 		return Record{}, err
 	}
+	line, _ := r.cr.FieldPos(0) // only valid after a successful Read
 	rec := Record{Line: line, Raw: raw, Fields: r.fields}
 	if len(raw) != len(r.header) {
 		return rec, &RowError{File: r.file, Line: line, Issue: Issue{Rule: RuleFieldCount,
