@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -217,5 +218,19 @@ func TestHeaderError(t *testing.T) {
 	rd, err := NewReader(strings.NewReader(strings.Join(cols, ",")+"\n"), "x.csv", Optional(nba.ColShotMadeFlag))
 	if err != nil || rd.Has(nba.ColShotMadeFlag) {
 		t.Errorf("optional label: err %v, Has %v", err, rd != nil && rd.Has(nba.ColShotMadeFlag))
+	}
+}
+
+// TestREADMEListsRules keeps the README's rule table in step with Rules.
+func TestREADMEListsRules(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range Rules {
+		row := "| `" + r.Name + "` | " + r.Severity.String() + " |"
+		if !strings.Contains(string(b), row) {
+			t.Errorf("README.md has no row %q", row)
+		}
 	}
 }
