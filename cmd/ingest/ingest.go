@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
+	"golang.org/x/sync/errgroup"
 )
 
 // Report is what one ingest run did, printed as JSON on stdout.
@@ -89,43 +91,69 @@ func (in *ingester) run(ctx context.Context) (*Report, error) {
 	}
 	in.qHeader = rd.Header()
 
-	raw, rawRows, err := in.openRaw()
-	if err != nil {
-		return nil, err
-	}
-	if raw != nil {
-		defer raw.Close()
-	}
+	// Three things happen at once, because on two cores none of them needs
+	// to wait for another: the kernel copies the old raw rows into the new
+	// file, the raw dataset's keys are loaded, and the batch is parsed and
+	// validated. Only deduplication needs the keys, so it runs last.
 	out, err := atomicfile.Create(in.cfg.Raw)
 	if err != nil {
 		return nil, err
 	}
 	defer out.Abort()
-	if raw != nil {
-		// copy_file_range: the kernel copies the old rows without them
-		// passing through this process.
-		if _, err := raw.Seek(0, io.SeekStart); err != nil {
-			return nil, fmt.Errorf("raw dataset %s: %w", in.cfg.Raw, err)
+	ctx, cancel := context.WithCancel(ctx)
+	chunks := make(chan *chunk, maxBufferedChunks)
+	validated := make(chan error, 1)
+	go func() {
+		defer close(chunks)
+		validated <- in.validate(ctx, rd, chunks)
+	}()
+	// However run returns, the validator stops and is waited for.
+	defer func() {
+		cancel()
+		for range chunks {
 		}
-		if _, err := io.Copy(out.File, raw); err != nil {
-			return nil, fmt.Errorf("copy raw dataset %s: %w", in.cfg.Raw, err)
+	}()
+	var (
+		rawRows int64
+		hasRaw  bool
+		rg      errgroup.Group
+	)
+	rg.Go(func() error {
+		raw, rows, err := in.openRaw()
+		if err != nil || raw == nil {
+			return err
 		}
+		raw.Close()
+		hasRaw, rawRows = true, rows
+		in.logger.Debug("raw dataset scanned", "rows", rows, "ms", time.Since(in.started).Milliseconds())
+		return nil
+	})
+	rg.Go(func() error { return copyRaw(in.cfg.Raw, out.File) })
+	if err := rg.Wait(); err != nil {
+		return nil, err
 	}
+	in.logger.Debug("raw dataset copied", "ms", time.Since(in.started).Milliseconds())
 	w := dataset.NewWriter(out)
-	if raw == nil {
+	if !hasRaw {
 		if err := w.WriteHeader(); err != nil {
 			return nil, err
 		}
 	}
-	if err := in.stream(ctx, rd, w); err != nil {
+	for c := range chunks {
+		if err := in.apply(c, w); err != nil {
+			return nil, err
+		}
+	}
+	if err := <-validated; err != nil {
 		return nil, err
 	}
 	if err := w.Flush(); err != nil {
 		return nil, fmt.Errorf("write %s: %w", out.Name(), err)
 	}
 	in.progress.Done()
+	in.logger.Debug("batch streamed", "ms", time.Since(in.started).Milliseconds())
 	in.rep.RawTotal = rawRows + in.rep.Accepted
-	if in.rep.Accepted > 0 || raw == nil {
+	if in.rep.Accepted > 0 || !hasRaw {
 		if err := out.Commit(); err != nil {
 			return nil, err
 		}
@@ -136,6 +164,24 @@ func (in *ingester) run(ctx context.Context) (*Report, error) {
 	in.rep.DurationMS = time.Since(in.started).Milliseconds()
 	in.logSummary()
 	return in.rep, nil
+}
+
+// copyRaw copies the raw dataset, if there is one, into the new file.
+// io.Copy between two files uses copy_file_range: the kernel moves the bytes
+// without them passing through this process.
+func copyRaw(path string, dst *os.File) error {
+	src, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("raw dataset: %w", err)
+	}
+	defer src.Close()
+	if _, err := io.Copy(dst, src); err != nil {
+		return fmt.Errorf("copy raw dataset %s: %w", path, err)
+	}
+	return nil
 }
 
 // isEmpty reports whether f holds no bytes at all: an empty batch, not a
@@ -156,63 +202,132 @@ func (in *ingester) emptyBatch() (*Report, error) {
 	return in.rep, nil
 }
 
-func (in *ingester) stream(ctx context.Context, rd *dataset.Reader, w *dataset.Writer) error {
+// A chunk is a run of validated batch rows on their way to deduplication.
+// Accepted rows travel already formatted, which is the most compact form.
+type chunk struct {
+	items []item
+	buf   []byte
+}
+
+type item struct {
+	key    nba.Key
+	line   int32
+	gameID int32
+	game   game
+	end    int32     // end of the row's bytes in buf; it starts where the previous row ended
+	reject *rejected // nil for a valid row
+}
+
+type rejected struct {
+	line         int
+	raw          []string
+	rule, detail string
+}
+
+const (
+	chunkRows = 4096
+	// maxBufferedChunks bounds how far validation may run ahead of
+	// deduplication: about 1M rows, 250 MB.
+	maxBufferedChunks = 256
+)
+
+// validate parses and checks every batch row, in order, and sends them on in
+// chunks. It owns the warning counts until it returns.
+func (in *ingester) validate(ctx context.Context, rd *dataset.Reader, out chan<- *chunk) error {
 	var (
-		rep  dataset.Report
-		shot nba.Shot
+		rep    dataset.Report
+		shot   nba.Shot
+		intern = map[string]string{}
+		c      = &chunk{}
 	)
-	for n := 0; ; n++ {
-		if n&0xffff == 0 && ctx.Err() != nil {
+	str := func(s string) string {
+		if v, ok := intern[s]; ok {
+			return v
+		}
+		s = strings.Clone(s)
+		intern[s] = s
+		return s
+	}
+	send := func() error {
+		select {
+		case out <- c:
+		case <-ctx.Done():
 			return ctx.Err()
 		}
+		in.progress.Add(int64(len(c.items)))
+		c = &chunk{items: make([]item, 0, chunkRows), buf: make([]byte, 0, chunkRows*180)}
+		return nil
+	}
+	for {
 		rec, err := rd.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		var re *dataset.RowError
-		if errors.As(err, &re) {
-			in.rep.Read++
-			if err := in.reject(rec.Line, rec.Raw, re.Rule, re.Issue.String()); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
+		switch {
+		case errors.As(err, &re):
+			c.items = append(c.items, item{end: int32(len(c.buf)), reject: &rejected{
+				line: rec.Line, raw: slices.Clone(rec.Raw), rule: re.Rule, detail: re.Issue.String()}})
+		case err != nil:
 			return fmt.Errorf("read %s: %w", in.cfg.In, err)
+		case !dataset.Check(rec.Fields, &shot, &rep):
+			c.items = append(c.items, item{end: int32(len(c.buf)), reject: &rejected{
+				line: rec.Line, raw: slices.Clone(rec.Raw), rule: rep.Errors[0].Rule, detail: rep.Detail()}})
+		default:
+			c.buf = dataset.AppendShot(c.buf, &shot)
+			c.items = append(c.items, item{key: shot.Key(), line: int32(rec.Line), gameID: shot.GameID, end: int32(len(c.buf)),
+				game: game{date: shot.GameDate, home: str(shot.HomeTeam), away: str(shot.AwayTeam), seasonType: str(shot.SeasonType)}})
 		}
-		in.rep.Read++
-		if n&0xfff == 0 {
-			in.progress.Add(0x1000)
-		}
-		ok := dataset.Check(rec.Fields, &shot, &rep)
 		for _, wi := range rep.Warnings {
 			in.rep.WarningsByRule[wi.Rule]++
 		}
-		if !ok {
-			if err := in.reject(rec.Line, rec.Raw, rep.Errors[0].Rule, rep.Detail()); err != nil {
+		rep.Reset()
+		if len(c.items) == chunkRows {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	if len(c.items) > 0 {
+		return send()
+	}
+	return nil
+}
+
+// apply deduplicates a chunk against everything seen so far and writes the
+// new rows.
+func (in *ingester) apply(c *chunk, w *dataset.Writer) error {
+	start := int32(0)
+	for i := range c.items {
+		it := &c.items[i]
+		row := c.buf[start:it.end]
+		start = it.end
+		in.rep.Read++
+		if r := it.reject; r != nil {
+			if err := in.reject(r.line, r.raw, r.rule, r.detail); err != nil {
 				return err
 			}
 			continue
 		}
-		k := shot.Key()
-		if _, dup := in.keys[k]; dup {
+		if _, dup := in.keys[it.key]; dup {
 			in.rep.Duplicates++
 			continue
 		}
-		g := game{date: shot.GameDate, home: shot.HomeTeam, away: shot.AwayTeam, seasonType: shot.SeasonType}
-		if prev, seen := in.games[shot.GameID]; seen && prev != g {
+		if prev, seen := in.games[it.gameID]; seen && prev != it.game {
+			g := it.game
 			detail := fmt.Sprintf("%s: game %d is %d %s vs %s (%s) elsewhere, this row says %d %s vs %s (%s)",
-				dataset.RuleGameConsistency, shot.GameID, prev.date, prev.home, prev.away, prev.seasonType,
+				dataset.RuleGameConsistency, it.gameID, prev.date, prev.home, prev.away, prev.seasonType,
 				g.date, g.home, g.away, g.seasonType)
-			if err := in.reject(rec.Line, rec.Raw, dataset.RuleGameConsistency, detail); err != nil {
+			raw, _ := csv.NewReader(bytes.NewReader(row)).Read()
+			if err := in.reject(int(it.line), raw, dataset.RuleGameConsistency, detail); err != nil {
 				return err
 			}
 			continue
 		} else if !seen {
-			in.games[shot.GameID] = game{date: g.date, home: in.str(g.home), away: in.str(g.away), seasonType: in.str(g.seasonType)}
+			in.games[it.gameID] = it.game
 		}
-		in.keys[k] = struct{}{}
-		if err := w.Write(&shot); err != nil {
+		in.keys[it.key] = struct{}{}
+		if err := w.WriteRaw(row); err != nil {
 			return fmt.Errorf("write raw dataset: %w", err)
 		}
 		in.rep.Accepted++

@@ -243,6 +243,13 @@ func (w *Writer) Write(s *nba.Shot) error {
 	return err
 }
 
+// WriteRaw writes an already formatted row, newline included, such as one
+// made by AppendShot.
+func (w *Writer) WriteRaw(row []byte) error {
+	_, err := w.w.Write(row)
+	return err
+}
+
 // Flush writes any buffered data to the underlying writer.
 func (w *Writer) Flush() error { return w.w.Flush() }
 
