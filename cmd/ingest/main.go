@@ -20,6 +20,9 @@ import (
 
 func main() {
 	err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return // -h: the usage was printed
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ingest:", err)
 		os.Exit(exitCode(err))
@@ -36,7 +39,7 @@ func (e *inputError) Unwrap() error { return e.err }
 
 func exitCode(err error) int {
 	var ie *inputError
-	if errors.As(err, &ie) || errors.Is(err, flag.ErrHelp) {
+	if errors.As(err, &ie) {
 		return 2
 	}
 	return 1
