@@ -1,0 +1,120 @@
+// Command infer scores shots with the champion model. As a pipeline stage it
+// runs only when train has promoted a new model (signal_new_model_version,
+// unless --force), scores the processed test split into
+// data/predictions/predictions.csv and removes the signal whatever happens.
+// With --in FILE --out FILE it scores any CSV in the Kaggle schema, label
+// column optional, signal or not. It prints one JSON report on stdout.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/nba-mlops/nba-mlops/internal/stage"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "infer:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	In           string `json:"in"`
+	Out          string `json:"out"`
+	Model        string `json:"model"`
+	Force        bool   `json:"force"`
+	ProcessedDir string `json:"processed_dir"`
+	ModelsDir    string `json:"models_dir"`
+	stage        *stage.Flags
+}
+
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("infer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &config{}
+	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalTraining, Signal: stage.SignalInference, Models: true})
+	fs.StringVar(&c.In, "in", "", "score this CSV (Kaggle schema, Shot Made Flag optional) instead of the processed test split; needs --out")
+	fs.StringVar(&c.Out, "out", "", "predictions CSV (default <data-dir>/predictions/predictions.csv)")
+	fs.StringVar(&c.Model, "model", "", "score with this model file instead of the champion")
+	fs.BoolVar(&c.Force, "force", false, "score the test split even without "+stage.SignalNewModel)
+	fs.StringVar(&c.ProcessedDir, "processed-dir", "", "processed data whose test.parquet is scored (default <data-dir>/processed)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if c.In != "" && c.Out == "" {
+		return nil, errors.New("--in needs --out: the file to write the predictions to")
+	}
+	if err := c.stage.Validate(); err != nil {
+		return nil, err
+	}
+	if c.Out == "" {
+		c.Out = filepath.Join(c.stage.DataDir, "predictions", "predictions.csv")
+	}
+	if c.ProcessedDir == "" {
+		c.ProcessedDir = filepath.Join(c.stage.DataDir, "processed")
+	}
+	c.ModelsDir = c.stage.ModelsDir
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := loadConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.stage.CheckConfig {
+		return printConfig(stdout, cfg)
+	}
+	st, err := stage.Open("infer", cfg.stage, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var rep *Report
+	err = st.Run(ctx, func(ctx context.Context) (int64, error) {
+		var err error
+		if rep, err = infer(ctx, cfg, st); err != nil {
+			return 0, err
+		}
+		return rep.Rows, nil
+	})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
+}
+
+func printConfig(w io.Writer, c *config) error {
+	out := struct {
+		*config
+		DataDir   string   `json:"data_dir"`
+		SignalDir string   `json:"signal_dir"`
+		WaitFor   string   `json:"wait_for"`
+		Signal    string   `json:"signal"`
+		LogFile   string   `json:"log_file"`
+		Env       []string `json:"env"`
+	}{c, c.stage.DataDir, c.stage.SignalDir, c.stage.WaitFor, c.stage.Signal, c.stage.LogFile, c.stage.Env()}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

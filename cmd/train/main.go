@@ -1,0 +1,252 @@
+// Command train fits a challenger model on the feature files, scores it and
+// the current champion on the same test rows (each through its own
+// transform), promotes the challenger or discards it, and records the run:
+// a JSON record beside the model file, and an MLflow run when
+// MLFLOW_TRACKING_URI is an http(s) URL. It prints the run record on stdout.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"syscall"
+
+	"github.com/nba-mlops/nba-mlops/internal/features"
+	"github.com/nba-mlops/nba-mlops/internal/mlflow"
+	"github.com/nba-mlops/nba-mlops/internal/model"
+	"github.com/nba-mlops/nba-mlops/internal/stage"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "train:", err)
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// Environment variables read besides the common stage ones.
+const (
+	EnvSeed       = "NBA_SEED"
+	EnvAlgorithm  = "NBA_ALGORITHM"
+	EnvMetric     = "NBA_METRIC"
+	EnvMinImprove = "NBA_MIN_IMPROVEMENT"
+	EnvPromote    = "NBA_PROMOTE"
+	EnvExperiment = "MLFLOW_EXPERIMENT_NAME" // MLflow's own name for it
+)
+
+// Promotion policies.
+const (
+	PromoteBetter = "better"
+	PromoteAlways = "always"
+	PromoteNever  = "never"
+)
+
+// Feature sets (--features).
+const (
+	FeatureSetDefault  = "default"
+	FeatureSetOriginal = "original"
+	FeatureSetAll      = "all"
+)
+
+type config struct {
+	FeaturesDir    string  `json:"features_dir"`
+	ProcessedDir   string  `json:"processed_dir"`
+	ModelsDir      string  `json:"models_dir"`
+	Algorithm      string  `json:"algorithm"`
+	FeatureSet     string  `json:"feature_set"`
+	Seed           uint64  `json:"seed"`
+	C              float64 `json:"C"` // 0: search
+	CVFolds        int     `json:"cv_folds"`
+	CVRows         int     `json:"cv_rows"`
+	SearchTrials   int     `json:"search_trials"`
+	LinearRows     int     `json:"linear_rows"`
+	Threshold      float64 `json:"threshold"`
+	Metric         string  `json:"metric"`
+	MinImprovement float64 `json:"min_improvement"`
+	Promote        string  `json:"promote"`
+	Workers        int     `json:"workers"`
+	MLflowURI      string  `json:"-"` // may hold credentials: shown through MLflow below, redacted
+	Experiment     string  `json:"mlflow_experiment"`
+	MLflow         any     `json:"mlflow"`
+	stage          *stage.Flags
+	getenv         func(string) string
+}
+
+func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &config{getenv: getenv}
+	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalFeatures, Signal: stage.SignalTraining, Models: true})
+	var errs []error
+	minImprove := 0.0
+	if v := getenv(EnvMinImprove); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: not a number", EnvMinImprove, v))
+		}
+		minImprove = f
+	}
+	seed := uint64(42)
+	if v := getenv(EnvSeed); v != "" {
+		s, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: not a non-negative integer", EnvSeed, v))
+		}
+		seed = s
+	}
+	fs.StringVar(&c.FeaturesDir, "features-dir", "", "feature files and transform.json (default <data-dir>/features)")
+	fs.StringVar(&c.ProcessedDir, "processed-dir", "", "processed data; its test.parquet is what challenger and champion are scored on (default <data-dir>/processed)")
+	fs.StringVar(&c.Algorithm, "algorithm", envOr(getenv, EnvAlgorithm, "logistic"), "logistic (L2 logistic regression) or linear (linear-probability baseline) (env "+EnvAlgorithm+")")
+	fs.StringVar(&c.FeatureSet, "features", FeatureSetDefault, "vector features: default (distance shape, shot type, angle, action family, clock, era: 26), original (the 39 seed features) or all (every feature the code knows but Game_ID_Frequency)")
+	fs.Uint64Var(&c.Seed, "seed", seed, "random seed of the search subsample, folds and C draws (env "+EnvSeed+")")
+	fs.Float64Var(&c.C, "C", 0, "inverse L2 strength as in scikit-learn; 0 chooses it by cross-validation")
+	fs.IntVar(&c.CVFolds, "cv-folds", 5, "folds of the hyperparameter search (grouped by game)")
+	fs.IntVar(&c.CVRows, "cv-rows", 40000, "the search runs on a seeded subsample of at most this many training rows")
+	fs.IntVar(&c.SearchTrials, "search-trials", 8, "values of C the search tries (stratified log-uniform in [1e-4, 100])")
+	fs.IntVar(&c.LinearRows, "linear-rows", 3000, "rows of the seeded subsample the linear baseline is fitted on (its QR solve grows with rows squared)")
+	fs.Float64Var(&c.Threshold, "threshold", model.DefaultThreshold, "probability at or above which a shot is predicted made")
+	fs.StringVar(&c.Metric, "metric", envOr(getenv, EnvMetric, model.MetricROCAUC), "promotion metric: roc_auc, log_loss, brier or accuracy (env "+EnvMetric+")")
+	fs.Float64Var(&c.MinImprovement, "min-improvement", minImprove, "the challenger must beat the champion on --metric by more than this (env "+EnvMinImprove+")")
+	fs.StringVar(&c.Promote, "promote", envOr(getenv, EnvPromote, PromoteBetter), "better (promote on improvement; ties keep the champion), always or never (env "+EnvPromote+")")
+	fs.IntVar(&c.Workers, "workers", min(2, runtime.NumCPU()), "goroutines fitting over row ranges")
+	fs.StringVar(&c.MLflowURI, "mlflow-tracking-uri", getenv(mlflow.EnvTrackingURI), "MLflow tracking server; runs are logged when it is http(s) and LOG_TO_MLFLOW is not false (env "+mlflow.EnvTrackingURI+")")
+	fs.StringVar(&c.Experiment, "experiment", envOr(getenv, EnvExperiment, "nba-shot-prediction"), "MLflow experiment (env "+EnvExperiment+")")
+	if err := fs.Parse(args[1:]); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments %q", fs.Args()))
+	}
+	switch c.Algorithm {
+	case "logistic", "linear":
+	default:
+		errs = append(errs, fmt.Errorf("--algorithm: %q is neither logistic nor linear", c.Algorithm))
+	}
+	switch c.FeatureSet {
+	case FeatureSetDefault, FeatureSetOriginal, FeatureSetAll:
+	default:
+		errs = append(errs, fmt.Errorf("--features: %q is not %s, %s or %s", c.FeatureSet, FeatureSetDefault, FeatureSetOriginal, FeatureSetAll))
+	}
+	if _, err := (model.Metrics{}).Get(c.Metric); err != nil {
+		errs = append(errs, fmt.Errorf("--metric: %w", err))
+	}
+	switch c.Promote {
+	case PromoteBetter, PromoteAlways, PromoteNever:
+	default:
+		errs = append(errs, fmt.Errorf("--promote: %q is not better, always or never", c.Promote))
+	}
+	if c.C < 0 {
+		errs = append(errs, fmt.Errorf("--C: %v is negative (0 searches)", c.C))
+	}
+	if c.CVFolds < 2 {
+		errs = append(errs, fmt.Errorf("--cv-folds: %d, want at least 2", c.CVFolds))
+	}
+	if c.CVRows < 10 || c.SearchTrials < 1 || c.LinearRows < 10 {
+		errs = append(errs, errors.New("--cv-rows and --linear-rows want at least 10, --search-trials at least 1"))
+	}
+	if !(c.Threshold > 0 && c.Threshold < 1) {
+		errs = append(errs, fmt.Errorf("--threshold: %v is outside (0, 1)", c.Threshold))
+	}
+	if c.MinImprovement < 0 {
+		errs = append(errs, fmt.Errorf("--min-improvement: %v is negative", c.MinImprovement))
+	}
+	if c.Workers < 1 {
+		errs = append(errs, fmt.Errorf("--workers: %d, want at least 1", c.Workers))
+	}
+	if _, err := mlflow.LoadConfig(c.MLflowURI, getenv); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.stage.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	if c.FeaturesDir == "" {
+		c.FeaturesDir = filepath.Join(c.stage.DataDir, "features")
+	}
+	if c.ProcessedDir == "" {
+		c.ProcessedDir = filepath.Join(c.stage.DataDir, "processed")
+	}
+	c.ModelsDir = c.stage.ModelsDir
+	mc, _ := mlflow.LoadConfig(c.MLflowURI, getenv)
+	c.MLflow = mc
+	return c, nil
+}
+
+// featureNames returns the vector features of the configured set.
+func (c *config) featureNames() []string {
+	switch c.FeatureSet {
+	case FeatureSetOriginal:
+		return features.Original()
+	case FeatureSetAll:
+		return features.All()
+	}
+	return features.Default()
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := loadConfig(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.stage.CheckConfig {
+		return printConfig(stdout, cfg)
+	}
+	st, err := stage.Open("train", cfg.stage, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var rec *RunRecord
+	err = st.Run(ctx, func(ctx context.Context) (int64, error) {
+		t := &trainer{cfg: cfg, st: st, tracker: newTracker(cfg, st)}
+		var err error
+		if rec, err = t.run(ctx); err != nil {
+			return 0, err
+		}
+		return rec.TrainRows, nil
+	})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rec)
+}
+
+func printConfig(w io.Writer, c *config) error {
+	out := struct {
+		*config
+		DataDir   string   `json:"data_dir"`
+		SignalDir string   `json:"signal_dir"`
+		WaitFor   string   `json:"wait_for"`
+		Signal    string   `json:"signal"`
+		LogFile   string   `json:"log_file"`
+		Env       []string `json:"env"`
+	}{c, c.stage.DataDir, c.stage.SignalDir, c.stage.WaitFor, c.stage.Signal, c.stage.LogFile,
+		append(append(c.stage.Env(), EnvSeed, EnvAlgorithm, EnvMetric, EnvMinImprove, EnvPromote, EnvExperiment, mlflow.EnvTrackingURI), mlflow.Env()...)}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

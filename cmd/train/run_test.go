@@ -1,0 +1,394 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/nba-mlops/nba-mlops/internal/features/featuretest"
+	"github.com/nba-mlops/nba-mlops/internal/model"
+	"github.com/nba-mlops/nba-mlops/internal/sampledata"
+)
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// stages builds the process and featurize binaries once: train's tests
+// run on the real outputs of the stages before it.
+func stages(tb testing.TB) string {
+	tb.Helper()
+	buildOnce.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "nba-train-test-")
+		if buildErr != nil {
+			return
+		}
+		out, err := exec.Command("go", "build", "-o", binDir+string(os.PathSeparator), "../process", "../featurize").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		tb.Fatal(buildErr)
+	}
+	return binDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// prepare runs process and featurize on csv into a new data dir.
+func prepare(tb testing.TB, csv string) string {
+	tb.Helper()
+	bin := stages(tb)
+	dir := tb.TempDir()
+	for _, c := range [][]string{
+		{filepath.Join(bin, "process"), "--data-dir", dir, "--in", csv},
+		{filepath.Join(bin, "featurize"), "--data-dir", dir},
+	} {
+		if out, err := exec.Command(c[0], c[1:]...).CombinedOutput(); err != nil {
+			tb.Fatalf("%s: %v\n%s", filepath.Base(c[0]), err, out)
+		}
+	}
+	return dir
+}
+
+// synthetic writes n synthetic shots as a CSV and prepares a data dir.
+func synthetic(tb testing.TB, seed uint64, n int) string {
+	tb.Helper()
+	p := filepath.Join(tb.TempDir(), "shots.csv")
+	var buf bytes.Buffer
+	if err := featuretest.WriteCSV(&buf, seed, n); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return prepare(tb, p)
+}
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func runTrain(tb testing.TB, dir string, env map[string]string, args ...string) (*RunRecord, string, error) {
+	tb.Helper()
+	var out, errb bytes.Buffer
+	args = append([]string{"train", "--data-dir", dir, "--models-dir", filepath.Join(dir, "models")}, args...)
+	if err := run(tb.Context(), args, envOf(env), &out, &errb); err != nil {
+		return nil, errb.String(), err
+	}
+	var rec RunRecord
+	if err := json.Unmarshal(out.Bytes(), &rec); err != nil {
+		tb.Fatalf("run record: %v\n%s", err, out.Bytes())
+	}
+	return &rec, errb.String(), nil
+}
+
+// TestSampleQuality runs process → featurize → train on the real 1000-row
+// sample, split by game as the pipeline does, and holds the default model
+// to the original system's level on the held-out games: ROC AUC ≥ 0.61 and
+// log loss ≤ 0.68.
+func TestSampleQuality(t *testing.T) {
+	t.Parallel()
+	dir := prepare(t, sampledata.Path(t))
+	for _, c := range []struct {
+		args     []string
+		gate     bool
+		name     string
+		checkCV  bool
+		features int
+	}{
+		{nil, true, "default", true, 26},
+		{[]string{"--features", "original", "--promote", "never"}, false, "original features", true, 39},
+		{[]string{"--algorithm", "linear", "--promote", "never"}, false, "linear baseline", false, 26},
+	} {
+		rec, _, err := runTrain(t, dir, nil, c.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := rec.Challenger
+		t.Logf("%s on the sample's test games (%d rows, %d train): accuracy %.4f, ROC AUC %.4f, log loss %.4f, Brier %.4f, base rate %.4f",
+			c.name, m.Rows, rec.TrainRows, m.Accuracy, m.ROCAUC, m.LogLoss, m.Brier, m.BaseRate)
+		if rec.Features != c.features {
+			t.Errorf("%s: %d features, want %d", c.name, rec.Features, c.features)
+		}
+		if c.gate && (m.ROCAUC < 0.61 || m.LogLoss > 0.68) {
+			t.Errorf("%s: ROC AUC %.4f, log loss %.4f; want ≥ 0.61 and ≤ 0.68", c.name, m.ROCAUC, m.LogLoss)
+		}
+		if c.checkCV && rec.Search == nil {
+			t.Errorf("%s: no hyperparameter search recorded", c.name)
+		}
+	}
+}
+
+// TestChampionChallenger walks the promotion rules on one data set.
+func TestChampionChallenger(t *testing.T) {
+	t.Parallel()
+	dir := synthetic(t, 3, 6000)
+	models := filepath.Join(dir, "models")
+	signal := filepath.Join(dir, "signal_new_model_version")
+	steps := []struct {
+		name     string
+		args     []string
+		promoted bool
+		file     string
+		reason   string
+	}{
+		{"first model", nil, true, "model_best_lr-v1-", reasonNoChampion},
+		{"same data, same seed: a tie", nil, false, "discarded/model_best_lr-v2-", reasonNotBetter},
+		{"always", []string{"--promote", "always"}, true, "model_best_lr-v3-", reasonAlways},
+		{"never", []string{"--promote", "never", "--seed", "7"}, false, "discarded/model_best_lr-v4-", reasonNever},
+		{"log loss with an impossible margin", []string{"--metric", "log_loss", "--min-improvement", "1", "--C", "0.0001"}, false, "discarded/model_best_lr-v5-", reasonNotBetter},
+		{"a much worse challenger", []string{"--C", "0.00001"}, false, "discarded/model_best_lr-v6-", reasonNotBetter},
+	}
+	for _, st := range steps {
+		os.Remove(signal)
+		rec, _, err := runTrain(t, dir, nil, st.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		rel, _ := filepath.Rel(models, rec.Model)
+		if rec.Promoted != st.promoted || !strings.HasPrefix(rel, st.file) || rec.Decision.Reason != st.reason {
+			t.Errorf("%s: promoted %v to %s (%s); want %v, %s…, %q", st.name, rec.Promoted, rel, rec.Decision.Reason, st.promoted, st.file, st.reason)
+		}
+		if _, err := os.Stat(signal); (err == nil) != st.promoted {
+			t.Errorf("%s: signal_new_model_version exists = %v, want %v", st.name, err == nil, st.promoted)
+		}
+		if _, err := os.Stat(rec.Model + ".run.json"); err != nil {
+			t.Errorf("%s: no run record beside the model: %v", st.name, err)
+		}
+		if st.name != "first model" && (rec.Champion == nil || rec.Champion.Metrics == nil || rec.Champion.Metrics.Rows != rec.Challenger.Rows) {
+			t.Errorf("%s: champion not re-scored on the same rows: %+v", st.name, rec.Champion)
+		}
+		if st.name == "same data, same seed: a tie" && *rec.Decision.Improvement != 0 {
+			t.Errorf("a retrain on identical data improves by %v, want exactly 0", *rec.Decision.Improvement)
+		}
+	}
+	bm, err := model.NewRegistry(models).BestModel()
+	if err != nil || bm.Version != 3 {
+		t.Errorf("champion %+v, %v; want v3", bm, err)
+	}
+	// The champion file scores through its own transform and is self-contained.
+	m, err := model.Load(filepath.Join(models, bm.Model))
+	if err != nil || m.Version() != "v3" || m.Lineage().Data["features/train.parquet"] == "" || m.Lineage().Hyperparameters["C"] == nil {
+		t.Errorf("champion file: %v, lineage %+v", err, m.Lineage())
+	}
+}
+
+// TestSameSeedSameWeights trains twice from scratch.
+func TestSameSeedSameWeights(t *testing.T) {
+	t.Parallel()
+	dir := synthetic(t, 4, 4000)
+	var weights [2][]float64
+	for i := range weights {
+		rec, _, err := runTrain(t, dir, nil, "--models-dir", filepath.Join(dir, fmt.Sprint("m", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := model.Load(rec.Model)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, w := m.Weights()
+		weights[i] = append(w, b)
+	}
+	if fmt.Sprint(weights[0]) != fmt.Sprint(weights[1]) {
+		t.Errorf("same seed, different weights:\n%v\n%v", weights[0], weights[1])
+	}
+}
+
+func TestBrokenChampion(t *testing.T) {
+	t.Parallel()
+	dir := synthetic(t, 5, 3000)
+	models := filepath.Join(dir, "models")
+	if _, _, err := runTrain(t, dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	bm, _ := model.NewRegistry(models).BestModel()
+	os.WriteFile(filepath.Join(models, bm.Model), []byte(`{"format":"nba-mlops/model"`), 0o644)
+	rec, log, err := runTrain(t, dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rec.Promoted || rec.Champion == nil || rec.Champion.Error == "" || rec.Decision.Reason != reasonBroken {
+		t.Errorf("broken champion: promoted %v, champion %+v, reason %q", rec.Promoted, rec.Champion, rec.Decision.Reason)
+	}
+	if !strings.Contains(log, "level=ERROR") || !strings.Contains(log, bm.Model) {
+		t.Errorf("the broken champion is not logged as an error naming the file:\n%s", log)
+	}
+}
+
+func TestLinearBaseline(t *testing.T) {
+	t.Parallel()
+	dir := synthetic(t, 6, 5000)
+	rec, _, err := runTrain(t, dir, nil, "--algorithm", "linear", "--linear-rows", "1500")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.Load(rec.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Algorithm() != model.AlgorithmLinear || !strings.HasPrefix(filepath.Base(rec.Model), "model_best_lr-v1-") || rec.Challenger.ROCAUC < 0.6 {
+		t.Errorf("linear: algorithm %s, file %s, AUC %v", m.Algorithm(), rec.Model, rec.Challenger.ROCAUC)
+	}
+}
+
+// fakeMLflow is an MLflow tracking server that answers the calls LogRun
+// makes and records them.
+type fakeMLflow struct {
+	mu       sync.Mutex
+	calls    []string
+	artifact []byte
+	params   map[string]string
+}
+
+func (f *fakeMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, r.Method+" "+r.URL.Path)
+	body, _ := io.ReadAll(r.Body)
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/experiments/get-by-name"):
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"no experiment"}`)
+	case strings.HasSuffix(r.URL.Path, "/experiments/create"):
+		io.WriteString(w, `{"experiment_id":"7"}`)
+	case strings.HasSuffix(r.URL.Path, "/runs/create"):
+		io.WriteString(w, `{"run":{"info":{"run_id":"run42","experiment_id":"7","artifact_uri":"mlflow-artifacts:/7/run42/artifacts"}}}`)
+	case strings.HasSuffix(r.URL.Path, "/runs/log-batch"):
+		var req struct {
+			Params []struct{ Key, Value string } `json:"params"`
+		}
+		json.Unmarshal(body, &req)
+		for _, p := range req.Params {
+			f.params[p.Key] = p.Value
+		}
+		io.WriteString(w, `{}`)
+	case r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/mlflow-artifacts/artifacts/7/run42/artifacts/"):
+		f.artifact = body
+		io.WriteString(w, `{}`)
+	case strings.HasSuffix(r.URL.Path, "/runs/update"):
+		io.WriteString(w, `{"run_info":{}}`)
+	default:
+		w.WriteHeader(http.StatusNotFound)
+		io.WriteString(w, `{"error_code":"ENDPOINT_NOT_FOUND"}`)
+	}
+}
+
+func TestMLflow(t *testing.T) {
+	t.Parallel()
+	dir := synthetic(t, 7, 3000)
+	fake := &fakeMLflow{params: map[string]string{}}
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	rec, _, err := runTrain(t, dir, map[string]string{"MLFLOW_TRACKING_URI": srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.MLflow.RunID != "run42" || rec.MLflow.Error != "" || !rec.MLflow.Enabled {
+		t.Errorf("mlflow result %+v", rec.MLflow)
+	}
+	model, _ := os.ReadFile(rec.Model)
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if !bytes.Equal(fake.artifact, model) {
+		t.Errorf("artifact uploaded (%d bytes) is not the model file (%d bytes)", len(fake.artifact), len(model))
+	}
+	if fake.params["C"] == "" || fake.params["algorithm"] != "logistic_regression" {
+		t.Errorf("params logged: %v", fake.params)
+	}
+	// The local record says the same.
+	var local RunRecord
+	b, _ := os.ReadFile(rec.Model + ".run.json")
+	if json.Unmarshal(b, &local); local.MLflow.RunID != "run42" {
+		t.Errorf("local record: %s", b)
+	}
+}
+
+// TestMLflowDown: a tracking server that is down costs a warning, never the
+// training.
+func TestMLflowDown(t *testing.T) {
+	t.Parallel()
+	dir := synthetic(t, 8, 3000)
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close() // nothing listens there any more
+	env := map[string]string{"MLFLOW_TRACKING_URI": url, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1", "MLFLOW_MAX_RETRY_TIME": "2s"}
+	rec, log, err := runTrain(t, dir, env)
+	if err != nil {
+		t.Fatalf("training failed because MLflow is down: %v", err)
+	}
+	if !rec.Promoted || rec.MLflow.Error == "" || !strings.Contains(log, "mlflow logging failed") {
+		t.Errorf("mlflow down: record %+v; log:\n%s", rec.MLflow, log)
+	}
+	if _, err := os.Stat(rec.Model + ".run.json"); err != nil {
+		t.Errorf("no local run record: %v", err)
+	}
+	env["LOG_TO_MLFLOW"] = "false"
+	rec, _, err = runTrain(t, dir, env)
+	if err != nil || rec.MLflow.Enabled || !strings.Contains(rec.MLflow.Reason, "LOG_TO_MLFLOW") {
+		t.Errorf("LOG_TO_MLFLOW=false: %v, %+v", err, rec.MLflow)
+	}
+}
+
+func TestConfig(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	env := map[string]string{"NBA_DATA_DIR": "/d", "NBA_MODELS_DIR": "/m", "MLFLOW_TRACKING_URI": "http://u:secret@mlflow:5000",
+		"MLFLOW_TRACKING_TOKEN": "tok", EnvMetric: "log_loss"}
+	if err := run(t.Context(), []string{"train", "--check-config"}, envOf(env), &out, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{`"models_dir": "/m"`, `"metric": "log_loss"`, `"features_dir": "/d/features"`, `"MLFLOW_TRACKING_URI"`, `"LOG_TO_MLFLOW"`, `"NBA_SEED"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("--check-config lacks %s:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "secret") || strings.Contains(s, `"tok"`) {
+		t.Errorf("--check-config shows a secret:\n%s", s)
+	}
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--metric", "f1"}, nil, "--metric"},
+		{[]string{"--promote", "sometimes"}, nil, "--promote"},
+		{[]string{"--algorithm", "forest"}, nil, "--algorithm"},
+		{[]string{"--features", "some"}, nil, "--features"},
+		{[]string{"--threshold", "1"}, nil, "--threshold"},
+		{nil, map[string]string{EnvSeed: "-1"}, EnvSeed},
+		{nil, map[string]string{"LOG_TO_MLFLOW": "maybe"}, "LOG_TO_MLFLOW"},
+	} {
+		err := run(t.Context(), append([]string{"train", "--check-config"}, tt.args...), envOf(tt.env), &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v %v: error %v, want one naming %s", tt.args, tt.env, err, tt.want)
+		}
+	}
+}
+
+func TestMissingInputs(t *testing.T) {
+	t.Parallel()
+	_, _, err := runTrain(t, t.TempDir(), nil)
+	if err == nil || !strings.Contains(err.Error(), "transform.json") || !strings.Contains(err.Error(), "run featurize first") {
+		t.Errorf("error %v, want one naming transform.json and the remedy", err)
+	}
+}

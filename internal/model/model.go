@@ -1,0 +1,283 @@
+package model
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
+	"github.com/nba-mlops/nba-mlops/internal/features"
+	"github.com/nba-mlops/nba-mlops/internal/nba"
+)
+
+// Algorithms.
+const (
+	// AlgorithmLogistic is L2-penalised logistic regression: p = σ(b + w·x).
+	AlgorithmLogistic = "logistic_regression"
+	// AlgorithmLinear is the linear-probability baseline: p = clip(b + w·x, 0, 1).
+	AlgorithmLinear = "linear_probability"
+)
+
+// DefaultThreshold is the probability at or above which a shot is
+// predicted made. The models are fitted for calibrated probabilities, and
+// the original system predicted with scikit-learn's 0.5.
+const DefaultThreshold = 0.5
+
+// Format identifies model files.
+const (
+	Format        = "nba-mlops/model"
+	FormatVersion = 1
+)
+
+// Lineage records where a model came from.
+type Lineage struct {
+	CreatedAt   time.Time `json:"created_at"`
+	Version     int       `json:"version"`
+	CodeVersion string    `json:"code_version"`
+	Seed        uint64    `json:"seed"`
+	TrainRows   int64     `json:"train_rows"`
+	TestRows    int64     `json:"test_rows"`
+	// Data maps each input file (by role, e.g. "features/train.parquet") to
+	// the SHA-256 of its bytes.
+	Data            map[string]string `json:"data_sha256"`
+	FeatureSet      string            `json:"feature_set"`
+	Hyperparameters map[string]any    `json:"hyperparameters"`
+	Fit             map[string]any    `json:"fit,omitempty"`    // optimiser outcome: iterations, status, gradient norm
+	Search          *SearchResult     `json:"search,omitempty"` // the hyperparameter search, when one ran
+}
+
+// Spec is what New builds a model from.
+type Spec struct {
+	Algorithm string
+	Transform *features.Transform // its Features() are the weights' features
+	Intercept float64
+	Weights   []float64
+	Threshold float64 // 0 means DefaultThreshold
+	Metrics   Metrics
+	Lineage   Lineage
+}
+
+// Model is a fitted model: transform plus weights. It is immutable and safe
+// for concurrent use.
+type Model struct {
+	version   int
+	file      string
+	algorithm string
+	threshold float64
+	intercept float64
+	weights   []float64
+	tr        *features.Transform
+	metrics   Metrics
+	lineage   Lineage
+}
+
+// New validates spec and returns an unversioned model (Version "v0"); the
+// registry assigns the version when it saves the model.
+func New(spec Spec) (*Model, error) {
+	if spec.Threshold == 0 {
+		spec.Threshold = DefaultThreshold
+	}
+	m := &Model{
+		algorithm: spec.Algorithm, threshold: spec.Threshold, intercept: spec.Intercept,
+		weights: slices.Clone(spec.Weights), tr: spec.Transform, metrics: spec.Metrics, lineage: spec.Lineage,
+	}
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (m *Model) validate() error {
+	switch m.algorithm {
+	case AlgorithmLogistic, AlgorithmLinear:
+	default:
+		return fmt.Errorf("algorithm %q is neither %q nor %q", m.algorithm, AlgorithmLogistic, AlgorithmLinear)
+	}
+	if m.tr == nil {
+		return errors.New("no transform")
+	}
+	if !(m.threshold > 0 && m.threshold < 1) {
+		return fmt.Errorf("threshold %v is outside (0, 1)", m.threshold)
+	}
+	if len(m.weights) != m.tr.NumFeatures() {
+		return fmt.Errorf("%d weights for %d features", len(m.weights), m.tr.NumFeatures())
+	}
+	if !finite(m.intercept) {
+		return fmt.Errorf("intercept %v is not finite", m.intercept)
+	}
+	names := m.tr.Features()
+	for i, w := range m.weights {
+		if !finite(w) {
+			return fmt.Errorf("weight of %q is %v, not finite", names[i], w)
+		}
+	}
+	if m.version < 0 {
+		return fmt.Errorf("version %d is negative", m.version)
+	}
+	return nil
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// Version returns the model's version, "v3" for version 3.
+func (m *Model) Version() string { return fmt.Sprintf("v%d", m.version) }
+
+// VersionNumber returns the model's version number N.
+func (m *Model) VersionNumber() int { return m.version }
+
+// File returns the path the model was loaded from or saved to, "" for a
+// model that has never been on disk.
+func (m *Model) File() string { return m.file }
+
+// Threshold returns the probability at or above which a shot is predicted
+// made.
+func (m *Model) Threshold() float64 { return m.threshold }
+
+// Algorithm returns AlgorithmLogistic or AlgorithmLinear.
+func (m *Model) Algorithm() string { return m.algorithm }
+
+// Metrics returns the test metrics recorded when the model was trained.
+func (m *Model) Metrics() Metrics { return m.metrics }
+
+// Lineage returns the model's lineage.
+func (m *Model) Lineage() Lineage { return m.lineage }
+
+// Transform returns the model's feature transform.
+func (m *Model) Transform() *features.Transform { return m.tr }
+
+// Features returns the names of the model's input features, in weight
+// order.
+func (m *Model) Features() []string { return m.tr.Features() }
+
+// Weights returns the intercept and a copy of the weights.
+func (m *Model) Weights() (float64, []float64) { return m.intercept, slices.Clone(m.weights) }
+
+// ScoreSeed returns the probability that a shot with these 39 seed values
+// (the /predict body, unscaled) is made. It does not allocate. Values are
+// not checked: a NaN or infinite input gives a NaN probability, so callers
+// validate what they receive.
+func (m *Model) ScoreSeed(seed *[nba.NumSeedFeatures]float64) float64 {
+	var buf [features.MaxFeatures]float64
+	v := m.tr.Vector(seed, buf[:])
+	z := m.intercept
+	for i, x := range v {
+		z += m.weights[i] * x
+	}
+	if m.algorithm == AlgorithmLinear {
+		return math.Min(math.Max(z, 0), 1)
+	}
+	return sigmoid(z)
+}
+
+// ScoreShot returns the probability that a raw shot is made, through the
+// model's own transform. It does not allocate.
+func (m *Model) ScoreShot(s *nba.Shot) float64 {
+	seed := features.Seed(m.tr, s)
+	return m.ScoreSeed(&seed)
+}
+
+// Predict returns 1 when p is at or above the threshold, else 0.
+func (m *Model) Predict(p float64) int {
+	if p >= m.threshold {
+		return 1
+	}
+	return 0
+}
+
+type fileJSON struct {
+	Format        string              `json:"format"`
+	FormatVersion int                 `json:"format_version"`
+	Version       int                 `json:"version"`
+	Algorithm     string              `json:"algorithm"`
+	Threshold     float64             `json:"threshold"`
+	SeedFeatures  []string            `json:"seed_features"`
+	Features      []string            `json:"features"`
+	Intercept     float64             `json:"intercept"`
+	Weights       []float64           `json:"weights"`
+	Metrics       Metrics             `json:"metrics"`
+	Lineage       Lineage             `json:"lineage"`
+	Transform     *features.Transform `json:"transform"`
+}
+
+// MarshalJSON encodes the self-contained model file.
+func (m *Model) MarshalJSON() ([]byte, error) {
+	return json.Marshal(fileJSON{
+		Format: Format, FormatVersion: FormatVersion, Version: m.version, Algorithm: m.algorithm,
+		Threshold: m.threshold, SeedFeatures: nba.SeedFeatures[:], Features: m.tr.Features(),
+		Intercept: m.intercept, Weights: m.weights, Metrics: m.metrics, Lineage: m.lineage, Transform: m.tr,
+	})
+}
+
+// Decode parses and validates a model file's bytes.
+func Decode(b []byte) (*Model, error) {
+	var f fileJSON
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, err
+	}
+	switch {
+	case f.Format != Format:
+		return nil, fmt.Errorf("format is %q, want %q", f.Format, Format)
+	case f.FormatVersion != FormatVersion:
+		return nil, fmt.Errorf("format_version is %d, this build reads %d", f.FormatVersion, FormatVersion)
+	case !slices.Equal(f.SeedFeatures, nba.SeedFeatures[:]):
+		return nil, errors.New("seed_features differ from the 39 features of the /predict body")
+	case f.Transform == nil:
+		return nil, errors.New("transform is missing")
+	case !slices.Equal(f.Features, f.Transform.Features()):
+		return nil, errors.New("features differ from the transform's vector features")
+	case f.Version < 1:
+		return nil, fmt.Errorf("version is %d, want a version ≥ 1 assigned by the registry", f.Version)
+	}
+	m := &Model{
+		version: f.Version, algorithm: f.Algorithm, threshold: f.Threshold, intercept: f.Intercept,
+		weights: f.Weights, tr: f.Transform, metrics: f.Metrics, lineage: f.Lineage,
+	}
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Load reads and validates a model file: format and version, the 39 seed
+// feature names, the vector features (each known to this build, with its
+// scaler), one finite weight per feature, the algorithm and the threshold.
+// Errors name the file and what is wrong.
+func Load(path string) (*Model, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load model: %w", err)
+	}
+	m, err := Decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("load model %s: %w", path, err)
+	}
+	m.file = path
+	return m, nil
+}
+
+// save writes the model with version n to path atomically.
+func (m *Model) save(path string, n int) error {
+	c := *m
+	c.version = n
+	c.lineage.Version = n
+	b, err := json.MarshalIndent(&c, "", " ")
+	if err != nil {
+		return fmt.Errorf("encode model: %w", err)
+	}
+	if err := atomicfile.WriteFile(path, append(b, '\n')); err != nil {
+		return err
+	}
+	m.version, m.lineage.Version, m.file = n, n, path
+	return nil
+}
+
+// FileName is the name of model version n trained on date:
+// model_best_lr-v{N}-{YYYYMMDD}.json, the original system's pattern, kept
+// for the linear baseline too (the algorithm is inside the file).
+func FileName(n int, date time.Time) string {
+	return fmt.Sprintf("model_best_lr-v%d-%s.json", n, date.UTC().Format("20060102"))
+}
