@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/predict"
+	"github.com/nba-mlops/nba-mlops/internal/store"
+)
+
+// instantPredictor answers at once: a fake above the network boundary, so
+// the benchmark measures apid (auth, decoding, storage), not predictd.
+type instantPredictor struct{}
+
+func (instantPredictor) Predict(context.Context, predict.Features) (predict.Prediction, error) {
+	return predict.Prediction{Prediction: 1, Probability: 0.7, ModelVersion: "v1"}, nil
+}
+
+func (instantPredictor) PredictShot(context.Context, predict.ShotRequest) (predict.ShotPrediction, error) {
+	return predict.ShotPrediction{Prediction: predict.Prediction{Prediction: 1, Probability: 0.7, ModelVersion: "v1"}}, nil
+}
+
+func (instantPredictor) Ready(context.Context) error { return nil }
+
+// BenchmarkHandlePredict measures POST /predict through the whole handler
+// stack (request id, metrics, access log, auth with a user lookup, strict
+// decoding, the insert) on each store, in-process, sequentially and with
+// parallel clients.
+func BenchmarkHandlePredict(b *testing.B) {
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			db := be.open(b)
+			tokens, _ := auth.NewTokens(auth.NewSecret(testSecret), time.Hour)
+			hasher, _ := auth.NewHasher(4)
+			u := store.User{Username: "bench", PasswordHash: "x"}
+			if err := db.CreateUser(context.Background(), &u); err != nil {
+				b.Fatal(err)
+			}
+			tok, _, _ := tokens.Issue("bench")
+			h := NewServer(deps{
+				logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
+				reg:    prometheus.NewRegistry(), users: db, predictions: db, feedback: db, stats: db, db: db,
+				predictor: instantPredictor{}, tokens: tokens, hasher: hasher, feedbackWindow: 500,
+				loginPerUser: 10, loginPerAddr: 10, requestTimeout: 10 * time.Second, userCacheTTL: 2 * time.Second,
+			})
+			serve := func() {
+				req := httptest.NewRequest(http.MethodPost, "/predict", strings.NewReader(readmeBody))
+				req.Header.Set("Authorization", "Bearer "+tok)
+				req.Header.Set("Content-Type", "application/json")
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, req)
+				if w.Code != 200 {
+					b.Fatalf("status %d: %s", w.Code, w.Body)
+				}
+			}
+			b.Run("serial", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					serve()
+				}
+			})
+			b.Run("parallel", func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetParallelism(16)
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						serve()
+					}
+				})
+			})
+		})
+	}
+}

@@ -1,0 +1,373 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/httpjson"
+	"github.com/nba-mlops/nba-mlops/internal/predict"
+	"github.com/nba-mlops/nba-mlops/internal/store"
+	"github.com/nba-mlops/nba-mlops/internal/store/postgres"
+	"github.com/nba-mlops/nba-mlops/internal/store/sqlite"
+	"github.com/nba-mlops/nba-mlops/internal/store/storetest"
+)
+
+const testSecret = "test-secret-0123456789abcdef0123456789abcdef"
+
+// readmeBody is the original README's /predict example.
+const readmeBody = `{"Period": 1, "Minutes_Remaining": 10, "Seconds_Remaining": 30, "Shot_Distance": 15, "X_Location": 5,
+ "Y_Location": 10, "Action_Type_Frequency": 0.2, "Team_Name_Frequency": 0.5, "Home_Team_Frequency": 0.4,
+ "Away_Team_Frequency": 0.6, "ShotType_2PT_Field_Goal": 1, "ShotType_3PT_Field_Goal": 0,
+ "ShotZoneBasic_Above_the_Break_3": 1, "ShotZoneBasic_Backcourt": 0, "ShotZoneBasic_In_The_Paint_Non_RA": 0,
+ "ShotZoneBasic_Left_Corner_3": 0, "ShotZoneBasic_Mid_Range": 1, "ShotZoneBasic_Restricted_Area": 0,
+ "ShotZoneBasic_Right_Corner_3": 0, "ShotZoneArea_Back_Court_BC": 0, "ShotZoneArea_Center_C": 1,
+ "ShotZoneArea_Left_Side_Center_LC": 0, "ShotZoneArea_Left_Side_L": 0, "ShotZoneArea_Right_Side_Center_RC": 1,
+ "ShotZoneArea_Right_Side_R": 0, "ShotZoneRange_16_24_ft": 1, "ShotZoneRange_24_ft": 0,
+ "ShotZoneRange_8_16_ft": 0, "ShotZoneRange_Back_Court_Shot": 0, "ShotZoneRange_Less_Than_8_ft": 1,
+ "SeasonType_Playoffs": 1, "SeasonType_Regular_Season": 0, "Game_ID_Frequency": 0.8,
+ "Game_Event_ID_Frequency": 0.7, "Player_ID_Frequency": 0.9, "Year": 2022, "Month": 6, "Day": 11,
+ "Day_of_Week": 5}`
+
+// shotBody is a synthetic mid-range jumper (19 ft, Left Side Center).
+const shotBody = `{"player_id": 2544, "player_name": "LeBron James", "team_name": "Los Angeles Lakers",
+ "home_team": "LAL", "away_team": "BOS", "period": 1, "minutes_remaining": 10, "seconds_remaining": 30,
+ "action_type": "Jump Shot", "x_location": -120, "y_location": 150, "game_date": 20191105,
+ "season_type": "Regular Season"}`
+
+// jsonWith returns body with key set to the raw JSON value (removed when raw
+// is "").
+func jsonWith(body, key, raw string) string {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		panic(err)
+	}
+	if raw == "" {
+		delete(m, key)
+	} else {
+		m[key] = json.RawMessage(raw)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// fakePredictd implements predictd's contract (internal/predict) above the
+// network, with the shared decoders. It answers prediction 1 for shots under
+// 10 ft and version "v1"; Stop and Start take it off and back onto the same
+// address, so a client sees connection refused in between.
+type fakePredictd struct {
+	t       testing.TB
+	addr    string
+	mu      sync.Mutex
+	srv     *httptest.Server
+	calls   atomic.Int64
+	version atomic.Value
+	refuse  atomic.Bool // answer 422 to every prediction
+}
+
+func newFakePredictd(t testing.TB) *fakePredictd {
+	t.Helper()
+	f := &fakePredictd{t: t}
+	f.version.Store("v1")
+	f.Start()
+	t.Cleanup(f.Stop)
+	return f
+}
+
+func (f *fakePredictd) URL() string { return "http://" + f.addr }
+
+func (f *fakePredictd) handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /predict", func(w http.ResponseWriter, r *http.Request) {
+		f.calls.Add(1)
+		if f.refuse.Load() {
+			httpjson.Error(w, r, discard, httpjson.Invalid(httpjson.Body("Value error, model refuses", "value_error", "Year")))
+			return
+		}
+		ft, err := httpjson.Decode[predict.Features](r)
+		if err != nil {
+			httpjson.Error(w, r, discard, err)
+			return
+		}
+		p := 0
+		if ft.ShotDistance < 10 {
+			p = 1
+		}
+		httpjson.Encode(w, 200, predict.Prediction{Prediction: p, Probability: 0.25 + 0.5*float64(p), ModelVersion: f.version.Load().(string)})
+	})
+	mux.HandleFunc("POST /predict/shot", func(w http.ResponseWriter, r *http.Request) {
+		f.calls.Add(1)
+		req, err := httpjson.Decode[predict.ShotRequest](r)
+		if err != nil {
+			httpjson.Error(w, r, discard, err)
+			return
+		}
+		s, err := req.Shot()
+		if err != nil {
+			httpjson.Error(w, r, discard, err)
+			return
+		}
+		p := 0
+		if s.ShotDistance < 10 {
+			p = 1
+		}
+		httpjson.Encode(w, 200, predict.ShotPrediction{
+			Prediction:   predict.Prediction{Prediction: p, Probability: 0.25 + 0.5*float64(p), ModelVersion: f.version.Load().(string)},
+			ShotDistance: int(s.ShotDistance), ShotType: s.ShotType, ShotZoneBasic: s.ShotZoneBasic,
+			ShotZoneArea: s.ShotZoneArea, ShotZoneRange: s.ShotZoneRange,
+		})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		httpjson.Encode(w, 200, map[string]string{"status": "ready"})
+	})
+	return mux
+}
+
+// Start serves on the fake's address (a fresh one the first time).
+func (f *fakePredictd) Start() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.srv != nil {
+		return
+	}
+	srv := httptest.NewUnstartedServer(f.handler())
+	if f.addr != "" {
+		var ln net.Listener
+		var err error
+		for range 50 { // the port can linger briefly after Stop
+			if ln, err = net.Listen("tcp", f.addr); err == nil {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err != nil {
+			f.t.Fatalf("fake predictd: relisten on %s: %v", f.addr, err)
+		}
+		srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
+	f.addr = srv.Listener.Addr().String()
+	f.srv = srv
+}
+
+// Stop closes the listener and every connection.
+func (f *fakePredictd) Stop() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.srv != nil {
+		f.srv.CloseClientConnections()
+		f.srv.Close()
+		f.srv = nil
+	}
+}
+
+// testStore is a store adapter opened for a test.
+type testStore interface {
+	appStore
+	Prediction(ctx context.Context, id int64) (store.Prediction, error)
+}
+
+type backend struct {
+	name string
+	open func(t testing.TB) testStore
+}
+
+func openSQLite(t testing.TB) testStore {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "apid.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func openPostgres(t testing.TB) testStore {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), storetest.PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return pgStore{db}
+}
+
+var backends = []backend{{"sqlite", openSQLite}, {"postgres", openPostgres}}
+
+// testServer is apid's handler on an httptest server, with its parts.
+type testServer struct {
+	*httptest.Server
+	t       testing.TB
+	db      testStore
+	predict *fakePredictd
+	reg     *prometheus.Registry
+	tokens  *auth.Tokens
+	logs    *syncBuffer
+}
+
+type serverOption func(*deps)
+
+func newTestServer(t testing.TB, open func(testing.TB) testStore, opts ...serverOption) *testServer {
+	t.Helper()
+	db := open(t)
+	fp := newFakePredictd(t)
+	client, err := predict.NewClient(fp.URL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := auth.NewTokens(auth.NewSecret(testSecret), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hasher, err := auth.NewHasher(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	reg := prometheus.NewRegistry()
+	d := deps{
+		logger: newLogger(logs, slog.LevelDebug, "text"), reg: reg,
+		users: db, predictions: db, feedback: db, stats: db, db: db,
+		predictor: client, tokens: tokens, hasher: hasher,
+		feedbackWindow: 500, loginPerUser: 1000, loginPerAddr: 1000,
+		requestTimeout: 5 * time.Second, statsTTL: 0,
+	}
+	for _, o := range opts {
+		o(&d)
+	}
+	srv := httptest.NewServer(NewServer(d))
+	t.Cleanup(srv.Close)
+	return &testServer{Server: srv, t: t, db: db, predict: fp, reg: reg, tokens: tokens, logs: logs}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// response is a decoded answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body %q is not a JSON object: %v", r.body, err)
+	}
+	return m
+}
+
+func (r response) detail(t testing.TB) string {
+	t.Helper()
+	d, _ := r.json(t)["detail"].(string)
+	return d
+}
+
+// do sends a request; a non-empty token goes in a Bearer header; body
+// strings starting with '{' or '[' are sent as JSON, others as a form.
+func do(t testing.TB, base, method, path, token, body string, header ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		if strings.HasPrefix(body, "{") || strings.HasPrefix(body, "[") {
+			req.Header.Set("Content-Type", "application/json")
+		} else {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func (s *testServer) do(method, path, token, body string, header ...string) response {
+	s.t.Helper()
+	return do(s.t, s.URL, method, path, token, body, header...)
+}
+
+// signupLogin creates an account and returns a token for it.
+func (s *testServer) signupLogin(name, password string) string {
+	s.t.Helper()
+	return signupLogin(s.t, s.URL, name, password)
+}
+
+func signupLogin(t testing.TB, base, name, password string) string {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"username": name, "password": password, "disabled": false})
+	if r := do(t, base, "POST", "/signup", "", string(body)); r.status != 200 {
+		t.Fatalf("signup %s: %d %s", name, r.status, r.body)
+	}
+	return login(t, base, name, password)
+}
+
+func login(t testing.TB, base, name, password string) string {
+	t.Helper()
+	r := do(t, base, "POST", "/token", "", url.Values{"username": {name}, "password": {password}}.Encode())
+	if r.status != 200 {
+		t.Fatalf("login %s: %d %s", name, r.status, r.body)
+	}
+	tok, _ := r.json(t)["access_token"].(string)
+	if tok == "" {
+		t.Fatalf("login %s: no token in %s", name, r.body)
+	}
+	return tok
+}
+
+func httpGet(u string) (int, error) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}

@@ -1,0 +1,238 @@
+// Command apid is the NBA shot prediction API: users and JWT access tokens,
+// /predict and /predict/shot forwarded to the prediction service (predictd)
+// and stored, verification of stored predictions by users, metrics, and an
+// OpenAPI document with Swagger UI at /docs. It stores in PostgreSQL when
+// one is configured and in an embedded SQLite file otherwise.
+//
+// `apid export-feedback --out FILE` writes the verified raw-shot predictions
+// as Kaggle-schema rows for ingest.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/nba"
+	"github.com/nba-mlops/nba-mlops/internal/predict"
+	"github.com/nba-mlops/nba-mlops/internal/store"
+	"github.com/nba-mlops/nba-mlops/internal/store/postgres"
+	"github.com/nba-mlops/nba-mlops/internal/store/sqlite"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "apid:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program with its environment passed in; tests call it
+// directly. args includes the program name.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(args) > 1 && args[1] == "export-feedback" {
+		return runExport(ctx, args[2:], getenv, stdout, stderr)
+	}
+	cfg, err := loadConfig(args[1:], getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if cfg.CheckConfig {
+		return printConfig(stdout, cfg)
+	}
+	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+
+	// The hasher first: it computes its dummy hash, which takes as long as
+	// a login, and the bootstrap user needs it too.
+	hasher, err := auth.NewHasher(cfg.BcryptCost)
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, logger, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := bootstrapAdmin(ctx, logger, db, hasher, cfg.AdminUser, cfg.AdminPassword); err != nil {
+		return err
+	}
+
+	secret := cfg.JWTSecret
+	if secret.IsZero() {
+		if secret, err = randomSecret(); err != nil {
+			return fmt.Errorf("dev mode: %w", err)
+		}
+		logger.Warn("dev mode: tokens are signed with a random secret and die with this process; set JWT_SECRET outside development")
+	}
+	tokens, err := auth.NewTokens(secret, cfg.TokenTTL)
+	if err != nil {
+		return err
+	}
+	predictor, err := predict.NewClient(cfg.PredictURL, nil)
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h := NewServer(deps{
+		logger:         logger,
+		reg:            reg,
+		users:          db,
+		predictions:    db,
+		feedback:       db,
+		stats:          db,
+		db:             db,
+		predictor:      predictor,
+		tokens:         tokens,
+		hasher:         hasher,
+		corsOrigins:    cfg.CORSOrigins,
+		feedbackWindow: cfg.FeedbackWindow,
+		loginPerUser:   cfg.LoginPerUser,
+		loginPerAddr:   cfg.LoginPerAddr,
+		requestTimeout: cfg.RequestTimeout,
+		statsTTL:       10 * time.Second,
+		userCacheTTL:   2 * time.Second,
+		ui:             nil, // the web UI (/ui) is another issue's: pass its handler here
+	})
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      cfg.RequestTimeout + 20*time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("starting apid", "addr", cfg.Addr, "database", dbKind(cfg), "predict_url", cfg.PredictURL,
+		"dev", cfg.Dev, "token_ttl", cfg.TokenTTL.String(), "bcrypt_cost", cfg.BcryptCost)
+	return serve(ctx, logger, srv)
+}
+
+// appStore is what run needs from a store adapter.
+type appStore interface {
+	userStore
+	predictionStore
+	feedbackStore
+	statsStore
+	pinger
+	exportStore
+	Close() error
+}
+
+// pgStore adapts *postgres.DB, whose Close returns nothing.
+type pgStore struct{ *postgres.DB }
+
+func (s pgStore) Close() error { s.DB.Close(); return nil }
+
+func dbKind(cfg *config) string {
+	if cfg.DatabaseURL.IsZero() {
+		return "sqlite:" + cfg.SQLitePath()
+	}
+	return "postgres:" + redactedURL(cfg.DatabaseURL)
+}
+
+// openStore opens PostgreSQL when configured, waiting up to cfg.DBWait for
+// it to accept connections (compose starts the database and apid together),
+// or the SQLite file in the data directory.
+func openStore(ctx context.Context, logger *slog.Logger, cfg *config) (appStore, error) {
+	if cfg.DatabaseURL.IsZero() {
+		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+			return nil, fmt.Errorf("data dir: %w", err)
+		}
+		db, err := sqlite.Open(ctx, cfg.SQLitePath())
+		if err != nil {
+			return nil, err
+		}
+		return db, nil
+	}
+	deadline := time.Now().Add(cfg.DBWait)
+	for wait := 250 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+		db, err := postgres.Open(ctx, cfg.DatabaseURL.Reveal())
+		if err == nil {
+			return pgStore{db}, nil
+		}
+		if nba.ErrorCode(err) != nba.EUnavailable || time.Now().Add(wait).After(deadline) {
+			return nil, err
+		}
+		logger.Warn("waiting for PostgreSQL", "err", err, "retry_in", wait.String())
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// bootstrapAdmin creates the account named by NBA_ADMIN_USER when it does
+// not exist. An existing account is left as it is: the variable is for the
+// first start, not a way to reset a password.
+func bootstrapAdmin(ctx context.Context, logger *slog.Logger, users userStore, hasher *auth.Hasher, name string, password auth.Secret) error {
+	if name == "" {
+		return nil
+	}
+	_, err := users.UserByName(ctx, name)
+	switch {
+	case err == nil:
+		logger.Info("bootstrap user exists; left unchanged", "username", name)
+		return nil
+	case nba.ErrorCode(err) != nba.ENotFound:
+		return fmt.Errorf("bootstrap user: %w", err)
+	}
+	hash, err := hasher.Hash(password.Reveal())
+	if err != nil {
+		return err
+	}
+	u := store.User{Username: name, PasswordHash: hash}
+	if err := users.CreateUser(ctx, &u); err != nil && nba.ErrorCode(err) != nba.EConflict {
+		return fmt.Errorf("bootstrap user: %w", err)
+	}
+	logger.Info("bootstrap user created", "username", name)
+	return nil
+}
+
+// serve runs srv until ctx ends, then shuts it down gracefully, giving
+// in-flight requests 10 seconds.
+func serve(ctx context.Context, logger *slog.Logger, srv *http.Server) error {
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	logger.Info("listening", "addr", ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	<-errc // Serve has returned ErrServerClosed
+	if err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}

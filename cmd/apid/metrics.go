@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+// metrics are apid's own series; the HTTP request metrics come from
+// internal/httpmetrics, shared with predictd.
+type metrics struct {
+	feedback *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	return &metrics{
+		feedback: promauto.With(reg).NewCounterVec(prometheus.CounterOpts{
+			Name: "nba_feedback_total",
+			Help: "Predictions verified by users, by model version and whether the prediction was correct.",
+		}, []string{"model_version", "correct"}),
+	}
+}
+
+// storeCollector reports gauges read from the store at scrape time: the
+// online accuracy of each model version over the last window
+// verifications, and row counts. Results are cached for ttl so that
+// frequent scrapes cost the database little; a verification invalidates the
+// cache. When the store cannot be read the last values are kept.
+type storeCollector struct {
+	logger *slog.Logger
+	stats  statsStore
+	window int
+	ttl    time.Duration
+
+	accuracy, samples, users, stored, unverified *prometheus.Desc
+
+	mu      sync.Mutex
+	at      time.Time
+	metrics []prometheus.Metric
+}
+
+func newStoreCollector(logger *slog.Logger, stats statsStore, window int, ttl time.Duration) *storeCollector {
+	return &storeCollector{
+		logger: logger, stats: stats, window: window, ttl: ttl,
+		accuracy: prometheus.NewDesc("nba_online_accuracy",
+			"Share of correct predictions among the last verifications (the feedback window), by model version.",
+			[]string{"model_version"}, nil),
+		samples: prometheus.NewDesc("nba_online_accuracy_samples",
+			"Verifications of each model version within the feedback window: how much nba_online_accuracy rests on.",
+			[]string{"model_version"}, nil),
+		users:      prometheus.NewDesc("nba_users", "Registered users.", nil, nil),
+		stored:     prometheus.NewDesc("nba_predictions_stored", "Predictions stored.", nil, nil),
+		unverified: prometheus.NewDesc("nba_predictions_unverified", "Stored predictions not verified yet.", nil, nil),
+	}
+}
+
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.accuracy, c.samples, c.users, c.stored, c.unverified} {
+		ch <- d
+	}
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.metrics == nil || time.Since(c.at) >= c.ttl {
+		if ms, err := c.read(); err != nil {
+			c.logger.Warn("metrics: cannot read the store; keeping the last values", "err", err)
+		} else {
+			c.metrics, c.at = ms, time.Now()
+		}
+	}
+	for _, m := range c.metrics {
+		ch <- m
+	}
+}
+
+// invalidate makes the next scrape read the store.
+func (c *storeCollector) invalidate() {
+	c.mu.Lock()
+	c.at = time.Time{}
+	c.mu.Unlock()
+}
+
+func (c *storeCollector) read() ([]prometheus.Metric, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	st, err := c.stats.Stats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fb, err := c.stats.RecentFeedback(ctx, c.window)
+	if err != nil {
+		return nil, err
+	}
+	type tally struct{ n, correct int }
+	by := map[string]*tally{}
+	for _, f := range fb {
+		t := by[f.ModelVersion]
+		if t == nil {
+			t = &tally{}
+			by[f.ModelVersion] = t
+		}
+		t.n++
+		if f.Correct {
+			t.correct++
+		}
+	}
+	ms := []prometheus.Metric{
+		prometheus.MustNewConstMetric(c.users, prometheus.GaugeValue, float64(st.Users)),
+		prometheus.MustNewConstMetric(c.stored, prometheus.GaugeValue, float64(st.Predictions)),
+		prometheus.MustNewConstMetric(c.unverified, prometheus.GaugeValue, float64(st.Unverified)),
+	}
+	for v, t := range by {
+		ms = append(ms,
+			prometheus.MustNewConstMetric(c.accuracy, prometheus.GaugeValue, float64(t.correct)/float64(t.n), v),
+			prometheus.MustNewConstMetric(c.samples, prometheus.GaugeValue, float64(t.n), v))
+	}
+	return ms, nil
+}

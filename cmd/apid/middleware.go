@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/nba-mlops/nba-mlops/internal/httpjson"
+	"github.com/nba-mlops/nba-mlops/internal/nba"
+	"github.com/nba-mlops/nba-mlops/internal/store"
+)
+
+// withRequestID gives each request an ID: the caller's X-Request-ID when it
+// is short and plain, a random one otherwise. It is echoed in the response
+// and added to every log record of the request.
+func withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-ID")
+		if !plainID(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:]) // crypto/rand never fails on Linux
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-ID", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+func plainID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range []byte(id) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// accessLog writes one line per request, with the route pattern beside the
+// raw path. Probes and scrapes log at Debug so they do not drown the rest.
+func accessLog(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			next.ServeHTTP(ww, r)
+			d := time.Since(start)
+			route := "none" // as httpmetrics labels unmatched paths
+			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
+				route = rc.RoutePattern()
+			}
+			status := ww.Status()
+			if status == 0 {
+				status = http.StatusOK
+			}
+			level := slog.LevelInfo
+			switch route {
+			case "/healthz", "/readyz", "/metrics":
+				level = slog.LevelDebug
+			}
+			if !logger.Enabled(r.Context(), level) {
+				return
+			}
+			logger.LogAttrs(r.Context(), level, "request",
+				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+				slog.Int("status", status), slog.Int("bytes", ww.BytesWritten()),
+				slog.Float64("duration_ms", float64(d.Microseconds())/1000), slog.String("remote", clientAddr(r)))
+		})
+	}
+}
+
+// recoverer turns a panic into a logged 500, so one bad request cannot take
+// the process down.
+func recoverer(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				v := recover()
+				if v == nil {
+					return
+				}
+				if v == http.ErrAbortHandler {
+					panic(v) // the server's own way to abort a response
+				}
+				httpjson.Error(w, r, logger, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// limitBody refuses bodies over httpjson.MaxBodyBytes: at once when the
+// Content-Length says so, and while reading otherwise.
+func limitBody(logger *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > httpjson.MaxBodyBytes {
+				httpjson.Error(w, r, logger, &http.MaxBytesError{Limit: httpjson.MaxBodyBytes})
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, httpjson.MaxBodyBytes)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// withTimeout bounds each request, and with it every database and
+// prediction-service call it makes.
+func withTimeout(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
+
+// cors answers CORS for the configured origins ("*" allows any). With none
+// configured it adds nothing, so browsers keep the same-origin policy.
+// Credentials are never allowed: the API authenticates with bearer tokens,
+// not cookies.
+func cors(origins []string) func(http.Handler) http.Handler {
+	anyOrigin := slices.Contains(origins, "*")
+	return func(next http.Handler) http.Handler {
+		if len(origins) == 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			origin := r.Header.Get("Origin")
+			if origin == "" || !(anyOrigin || slices.Contains(origins, origin)) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			h := w.Header()
+			h.Add("Vary", "Origin")
+			h.Set("Access-Control-Allow-Origin", origin)
+			h.Set("Access-Control-Expose-Headers", "Retry-After, X-Request-ID, WWW-Authenticate")
+			if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Request-ID")
+				h.Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// clientAddr is the address rate limits key on: the TCP peer. Forwarded-for
+// headers are ignored on purpose: anyone can send them, and trusting them
+// would let one client pose as many.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+var (
+	errNotAuthenticated = &nba.Error{Code: nba.EUnauthorized, Message: "Not authenticated"}
+	errInactive         = &nba.Error{Code: nba.EForbidden, Message: "Inactive user"}
+)
+
+// tokenVerifier checks an access token and returns its subject.
+type tokenVerifier interface {
+	Verify(token string) (string, error)
+}
+
+// requireUser admits requests that carry a valid bearer token of an
+// existing, enabled user, and puts the user in the context. The user is read
+// from the store on every request, so disabling an account takes effect at
+// once, not when its tokens expire.
+func requireUser(logger *slog.Logger, tokens tokenVerifier, users userStore) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+			if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+				httpjson.Error(w, r, logger, errNotAuthenticated)
+				return
+			}
+			name, err := tokens.Verify(strings.TrimSpace(token))
+			if err != nil {
+				httpjson.Error(w, r, logger, err)
+				return
+			}
+			u, err := users.UserByName(r.Context(), name)
+			switch {
+			case nba.ErrorCode(err) == nba.ENotFound:
+				httpjson.Error(w, r, logger, fmt.Errorf("%w: token of unknown user %q", errBadCredentials, name))
+				return
+			case err != nil:
+				httpjson.Error(w, r, logger, err)
+				return
+			case u.Disabled:
+				httpjson.Error(w, r, logger, errInactive)
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+		})
+	}
+}
+
+var errBadCredentials = &nba.Error{Code: nba.EUnauthorized, Message: "Could not validate credentials"}
+
+// userFrom returns the user requireUser admitted.
+func userFrom(ctx context.Context) (store.User, error) {
+	u, ok := ctx.Value(userKey).(store.User)
+	if !ok {
+		return store.User{}, errors.New("no user in the request context: route lacks requireUser")
+	}
+	return u, nil
+}

@@ -1,0 +1,51 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/swaggest/swgui"
+	"github.com/swaggest/swgui/v5emb"
+)
+
+// addRoutes lists the whole API. Paths and bodies are the original system's,
+// so its clients work unchanged; /predict/shot, the probes, /openapi.json
+// and /docs are new.
+func addRoutes(r chi.Router, d deps, m *metrics, sc *storeCollector) {
+	logins := &loginLimits{user: newLimiter(d.loginPerUser, d.now), addr: newLimiter(d.loginPerAddr, d.now)}
+
+	r.Method(http.MethodGet, "/", handleRoot())
+	r.Group(func(r chi.Router) {
+		r.Use(withTimeout(d.requestTimeout))
+		r.Method(http.MethodPost, "/signup", handleSignup(d.logger, d.users, d.hasher, logins))
+		r.Method(http.MethodPost, "/token", handleToken(d.logger, d.users, d.hasher, d.tokens, logins))
+		r.Method(http.MethodPost, "/login", handleToken(d.logger, d.users, d.hasher, d.tokens, logins)) // the original's path
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(withTimeout(d.requestTimeout), requireUser(d.logger, d.tokens, newUserCache(d.users, d.userCacheTTL, d.now)))
+		r.Method(http.MethodPost, "/predict", handlePredict(d.logger, d.predictor, d.predictions))
+		r.Method(http.MethodPost, "/predict/shot", handlePredictShot(d.logger, d.predictor, d.predictions))
+		r.Method(http.MethodGet, "/verify_random_prediction", handleRandomPrediction(d.logger, d.feedback))
+		r.Method(http.MethodPost, "/verify_random_prediction", handleVerify(d.logger, d.feedback, m, sc, d.now))
+	})
+
+	r.Method(http.MethodGet, "/healthz", handleHealthz())
+	r.Method(http.MethodGet, "/readyz", handleReadyz(d.db, d.predictor))
+	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{ErrorLog: slogErrorLog{d.logger}}))
+	r.Method(http.MethodGet, "/openapi.json", handleOpenAPI())
+	// Swagger UI, served from the binary (no CDN); "Authorize" uses the
+	// document's OAuth2 password flow against /token.
+	r.Method(http.MethodGet, "/docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
+	r.Method(http.MethodGet, "/docs/*", v5emb.NewHandlerWithConfig(swgui.Config{
+		Title:       "NBA shot prediction API",
+		SwaggerJSON: "/openapi.json",
+		BasePath:    "/docs/",
+		SettingsUI:  map[string]string{"persistAuthorization": "true"},
+	}))
+
+	// Hook for the web UI (another issue): mounted only when provided.
+	if d.ui != nil {
+		r.Mount("/ui", d.ui)
+	}
+}

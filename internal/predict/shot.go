@@ -1,0 +1,390 @@
+package predict
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/nba-mlops/nba-mlops/internal/court"
+	"github.com/nba-mlops/nba-mlops/internal/dataset"
+	"github.com/nba-mlops/nba-mlops/internal/httpjson"
+	"github.com/nba-mlops/nba-mlops/internal/league"
+	"github.com/nba-mlops/nba-mlops/internal/nba"
+)
+
+// ShotRequest is the body of POST /predict/shot: what a caller knows about a
+// shot before it is taken, in the Kaggle schema's snake_case names. The
+// optional fields are derived when absent (zones, distance and shot type
+// from x/y by court.Classify; the team ID from the team name) and checked
+// against the derivation when given. Game ID and Game Event ID stay absent
+// when the caller does not know them.
+type ShotRequest struct {
+	PlayerID         int    `json:"player_id"`
+	PlayerName       string `json:"player_name"`
+	TeamName         string `json:"team_name"`
+	HomeTeam         string `json:"home_team"`
+	AwayTeam         string `json:"away_team"`
+	Period           int    `json:"period"`
+	MinutesRemaining int    `json:"minutes_remaining"`
+	SecondsRemaining int    `json:"seconds_remaining"`
+	ActionType       string `json:"action_type"`
+	XLocation        int    `json:"x_location"`
+	YLocation        int    `json:"y_location"`
+	GameDate         int    `json:"game_date"` // YYYYMMDD
+	SeasonType       string `json:"season_type"`
+
+	GameID        *int    `json:"game_id,omitempty"`
+	TeamID        *int    `json:"team_id,omitempty"`
+	GameEventID   *int    `json:"game_event_id,omitempty"`
+	ShotType      *string `json:"shot_type,omitempty"`
+	ShotZoneBasic *string `json:"shot_zone_basic,omitempty"`
+	ShotZoneArea  *string `json:"shot_zone_area,omitempty"`
+	ShotZoneRange *string `json:"shot_zone_range,omitempty"`
+	ShotDistance  *int    `json:"shot_distance,omitempty"`
+}
+
+// shotField describes one member of a ShotRequest for the strict decoder:
+// exactly one of the four pointers is set.
+type shotField struct {
+	name   string
+	num    *int
+	text   *string
+	optNum **int
+	optTxt **string
+}
+
+func (r *ShotRequest) members() []shotField {
+	return []shotField{
+		{name: "player_id", num: &r.PlayerID},
+		{name: "player_name", text: &r.PlayerName},
+		{name: "team_name", text: &r.TeamName},
+		{name: "home_team", text: &r.HomeTeam},
+		{name: "away_team", text: &r.AwayTeam},
+		{name: "period", num: &r.Period},
+		{name: "minutes_remaining", num: &r.MinutesRemaining},
+		{name: "seconds_remaining", num: &r.SecondsRemaining},
+		{name: "action_type", text: &r.ActionType},
+		{name: "x_location", num: &r.XLocation},
+		{name: "y_location", num: &r.YLocation},
+		{name: "game_date", num: &r.GameDate},
+		{name: "season_type", text: &r.SeasonType},
+		{name: "game_id", optNum: &r.GameID},
+		{name: "team_id", optNum: &r.TeamID},
+		{name: "game_event_id", optNum: &r.GameEventID},
+		{name: "shot_type", optTxt: &r.ShotType},
+		{name: "shot_zone_basic", optTxt: &r.ShotZoneBasic},
+		{name: "shot_zone_area", optTxt: &r.ShotZoneArea},
+		{name: "shot_zone_range", optTxt: &r.ShotZoneRange},
+		{name: "shot_distance", optNum: &r.ShotDistance},
+	}
+}
+
+var shotFieldIndex = func() map[string]int {
+	m := map[string]int{}
+	for i, f := range new(ShotRequest).members() {
+		m[f.name] = i
+	}
+	return m
+}()
+
+const numShotFields = 21
+
+// DecodeShotRequest decodes a /predict/shot body strictly: one JSON object;
+// every required member present, no unknown or repeated member; integers
+// are JSON numbers without a fractional part that fit 32 bits, text members
+// are strings; null stands for an absent optional member. Every problem is
+// reported at once in a *httpjson.ValidationError. It checks types only:
+// Shot checks the values.
+func DecodeShotRequest(data []byte) (ShotRequest, error) {
+	var (
+		r  ShotRequest
+		ve httpjson.ValidationError
+	)
+	fields := r.members()
+	index := shotFieldIndex
+	var have [numShotFields]bool
+	err := eachMember(data, func(k []byte, raw json.RawMessage) {
+		i, ok := index[string(k)]
+		if !ok {
+			ve.Add(httpjson.Body("Extra inputs are not permitted", "extra_forbidden", string(k)))
+			return
+		}
+		f := fields[i]
+		key := f.name
+		if have[i] {
+			ve.Add(httpjson.Body("Duplicate key in JSON object", "duplicate_key", key))
+			return
+		}
+		have[i] = true
+		kd := kind(raw)
+		if kd == 'n' && (f.optNum != nil || f.optTxt != nil) {
+			return // null: absent
+		}
+		switch {
+		case f.num != nil || f.optNum != nil:
+			v, fe, ok := parseInt(raw, kd, key)
+			if !ok {
+				ve.Add(fe)
+				return
+			}
+			if f.num != nil {
+				*f.num = v
+			} else {
+				*f.optNum = &v
+			}
+		default:
+			if kd != '"' {
+				ve.Add(httpjson.Body("Input should be a valid string", "string_type", key))
+				return
+			}
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
+				ve.Add(httpjson.Body("Input should be a valid string", "string_type", key))
+				return
+			}
+			if f.text != nil {
+				*f.text = s
+			} else {
+				*f.optTxt = &s
+			}
+		}
+	})
+	if err != nil {
+		return ShotRequest{}, err
+	}
+	for i, f := range fields {
+		if !have[i] && (f.num != nil || f.text != nil) {
+			ve.Add(httpjson.Body("Field required", "missing", f.name))
+		}
+	}
+	if err := ve.Err(); err != nil {
+		return ShotRequest{}, err
+	}
+	return r, nil
+}
+
+func parseInt(raw json.RawMessage, k byte, key string) (int, httpjson.FieldError, bool) {
+	if k != '0' {
+		return 0, httpjson.Body("Input should be a valid integer", "int_type", key), false
+	}
+	if v, err := strconv.ParseInt(string(raw), 10, 32); err == nil {
+		return int(v), httpjson.FieldError{}, true
+	}
+	// 10.0 is an integer in JSON's eyes and in pydantic's; 10.5 is not.
+	x, err := strconv.ParseFloat(string(raw), 64)
+	switch {
+	case err != nil && !math.IsInf(x, 0):
+		return 0, httpjson.Body("Input should be a valid integer", "int_type", key), false
+	case x != math.Trunc(x):
+		return 0, httpjson.Body("Input should be a valid integer, got a number with a fractional part", "int_from_float", key), false
+	case x < math.MinInt32 || x > math.MaxInt32 || math.IsInf(x, 0):
+		return 0, httpjson.Body("Input should be an integer that fits 32 bits", "int_parsing_size", key), false
+	}
+	return int(x), httpjson.FieldError{}, true
+}
+
+// UnmarshalJSON decodes strictly with DecodeShotRequest.
+func (r *ShotRequest) UnmarshalJSON(data []byte) error {
+	got, err := DecodeShotRequest(data)
+	if err != nil {
+		return err
+	}
+	*r = got
+	return nil
+}
+
+// maxText bounds the free-text members; real values are under 40 bytes.
+const maxText = 100
+
+// columnField maps a Kaggle column to its request member.
+var columnField = func() [nba.NumColumns]string {
+	var m [nba.NumColumns]string
+	for i, c := range nba.Columns {
+		m[i] = strings.ToLower(strings.ReplaceAll(c, " ", "_"))
+	}
+	return m
+}()
+
+// Shot checks the request and returns the shot it describes, with the
+// absent optional fields derived (ShotMadeFlag is 0; GameID and GameEventID
+// are 0 when not given). It applies the validator of the data set
+// (package dataset) to the completed shot, so a shot accepted here is one
+// that ingest accepts once it has a Game ID and a label. Errors: a
+// *httpjson.ValidationError listing every problem, each located at the
+// member that causes it (a given zone that contradicts x/y names the zone).
+func (r ShotRequest) Shot() (nba.Shot, error) {
+	var ve httpjson.ValidationError
+	bad := func(field, format string, args ...any) {
+		ve.Add(httpjson.Body("Value error, "+fmt.Sprintf(format, args...), "value_error", field))
+	}
+	for _, t := range []struct {
+		name string
+		v    *string
+	}{
+		{"player_name", &r.PlayerName}, {"team_name", &r.TeamName}, {"home_team", &r.HomeTeam},
+		{"away_team", &r.AwayTeam}, {"action_type", &r.ActionType}, {"season_type", &r.SeasonType},
+		{"shot_type", r.ShotType}, {"shot_zone_basic", r.ShotZoneBasic}, {"shot_zone_area", r.ShotZoneArea},
+		{"shot_zone_range", r.ShotZoneRange},
+	} {
+		if t.v == nil {
+			continue
+		}
+		if msg := checkText(*t.v); msg != "" {
+			bad(t.name, "%s", msg)
+		}
+	}
+	// The narrow integer columns: range-check before converting, or 257
+	// would wrap to a valid period 1.
+	for _, n := range []struct {
+		name     string
+		v        int
+		min, max int
+	}{
+		{"period", r.Period, 1, 10}, {"minutes_remaining", r.MinutesRemaining, 0, 11},
+		{"seconds_remaining", r.SecondsRemaining, 0, 59},
+		{"x_location", r.XLocation, -court.SidelineX, court.SidelineX}, {"y_location", r.YLocation, -60, 890},
+	} {
+		if n.v < n.min || n.v > n.max {
+			bad(n.name, "%d is outside %d..%d", n.v, n.min, n.max)
+		}
+	}
+	// A request built in Go, not decoded, can hold ints that do not fit the
+	// 32-bit columns.
+	for _, n := range []struct {
+		name string
+		v    *int
+	}{{"player_id", &r.PlayerID}, {"game_date", &r.GameDate}, {"game_id", r.GameID}, {"team_id", r.TeamID}, {"game_event_id", r.GameEventID}} {
+		if n.v != nil && (*n.v < math.MinInt32 || *n.v > math.MaxInt32) {
+			bad(n.name, "%d does not fit 32 bits", *n.v)
+		}
+	}
+	if r.ShotDistance != nil && (*r.ShotDistance < 0 || *r.ShotDistance > math.MaxInt16) {
+		bad("shot_distance", "%d is outside 0..%d", *r.ShotDistance, math.MaxInt16)
+	}
+	if r.SeasonType != nba.SeasonRegular && r.SeasonType != nba.SeasonPlayoffs {
+		ve.Add(httpjson.Body(fmt.Sprintf("Input should be %q or %q", nba.SeasonRegular, nba.SeasonPlayoffs), "literal_error", "season_type"))
+	}
+	date, dateErr := league.ParseDate(int32(r.GameDate))
+	if dateErr != nil {
+		bad("game_date", "%d is not a calendar date written YYYYMMDD", r.GameDate)
+	}
+	teamID, known := league.TeamIDOf(r.TeamName)
+	if !known {
+		bad("team_name", "%q is not a team of the data set", r.TeamName)
+	}
+	if r.TeamID != nil {
+		teamID = int32(*r.TeamID)
+	}
+	if ve.Err() != nil {
+		return nba.Shot{}, &ve
+	}
+
+	z := court.Classify(r.XLocation, r.YLocation)
+	s := nba.Shot{
+		GameID:           int32(deref(r.GameID, 0)),
+		GameEventID:      int32(deref(r.GameEventID, 0)),
+		PlayerID:         int32(r.PlayerID),
+		PlayerName:       r.PlayerName,
+		TeamID:           teamID,
+		TeamName:         r.TeamName,
+		Period:           int8(r.Period),
+		MinutesRemaining: int8(r.MinutesRemaining),
+		SecondsRemaining: int8(r.SecondsRemaining),
+		ActionType:       r.ActionType,
+		ShotType:         deref(r.ShotType, z.ShotType),
+		ShotZoneBasic:    deref(r.ShotZoneBasic, z.Basic),
+		ShotZoneArea:     deref(r.ShotZoneArea, z.Area),
+		ShotZoneRange:    deref(r.ShotZoneRange, z.Range),
+		ShotDistance:     int16(deref(r.ShotDistance, z.Distance)),
+		XLocation:        int16(r.XLocation),
+		YLocation:        int16(r.YLocation),
+		GameDate:         int32(r.GameDate),
+		HomeTeam:         r.HomeTeam,
+		AwayTeam:         r.AwayTeam,
+		SeasonType:       r.SeasonType,
+	}
+	// The data set's validator needs a Game ID and an event: lend it valid
+	// ones for this season and type when the caller gave none, so that only
+	// what the caller said is judged.
+	check := s
+	if r.GameID == nil {
+		check.GameID = placeholderGameID(league.SeasonOf(date), r.SeasonType == nba.SeasonPlayoffs)
+	}
+	if r.GameEventID == nil {
+		check.GameEventID = 1
+	}
+	var rep dataset.Report
+	dataset.Validate(&check, &rep)
+	for _, is := range rep.Errors {
+		field := ""
+		for col, name := range nba.Columns {
+			if name == is.Field {
+				field = columnField[col]
+			}
+		}
+		if is.Rule == dataset.RuleTeamIDName && r.TeamID != nil {
+			field = "team_id" // the caller's team_id contradicts the name
+		}
+		msg := fmt.Sprintf("Value error, %s (rule %s)", is.Detail, is.Rule)
+		if field == "" {
+			ve.Add(httpjson.Body(msg, "value_error"))
+		} else {
+			ve.Add(httpjson.Body(msg, "value_error", field))
+		}
+	}
+	if err := ve.Err(); err != nil {
+		return nba.Shot{}, err
+	}
+	return s, nil
+}
+
+// WithDerived returns r with its optional members filled from s (the result
+// of r.Shot()): team ID, distance, zones and shot type. Game ID and Game
+// Event ID stay as the caller gave them.
+func (r ShotRequest) WithDerived(s nba.Shot) ShotRequest {
+	teamID, dist := int(s.TeamID), int(s.ShotDistance)
+	shotType, basic, area, rng := s.ShotType, s.ShotZoneBasic, s.ShotZoneArea, s.ShotZoneRange
+	r.TeamID, r.ShotDistance = &teamID, &dist
+	r.ShotType, r.ShotZoneBasic, r.ShotZoneArea, r.ShotZoneRange = &shotType, &basic, &area, &rng
+	return r
+}
+
+// placeholderGameID returns a Game ID that is valid for a season and type.
+func placeholderGameID(season int, playoffs bool) int32 {
+	g := league.GameID{Type: league.GameTypeRegular, Season: season, Number: 1}
+	if playoffs {
+		g.Type = league.GameTypePlayoffs
+		if season >= 2001 {
+			g.Number = league.PlayoffNumber(1, 0, 1)
+		}
+	}
+	return g.Int()
+}
+
+// checkText applies the data set's text rule (non-empty UTF-8 without
+// control characters or surrounding spaces) and a length bound.
+func checkText(s string) string {
+	switch {
+	case s == "":
+		return "must not be empty"
+	case !utf8.ValidString(s):
+		return "must be valid UTF-8"
+	case len(s) > maxText:
+		return fmt.Sprintf("must be at most %d bytes", maxText)
+	case s[0] == ' ' || s[len(s)-1] == ' ':
+		return "must not start or end with a space"
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return "must not contain control characters"
+	}
+	return ""
+}
+
+func deref[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}

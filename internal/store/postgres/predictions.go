@@ -1,0 +1,202 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/nba-mlops/nba-mlops/internal/nba"
+	"github.com/nba-mlops/nba-mlops/internal/store"
+)
+
+// CreatePrediction inserts p and sets its ID and CreatedAt. p.Input and
+// p.RawShot must be JSON (RawShot may be nil).
+// Errors: unavailable.
+func (db *DB) CreatePrediction(ctx context.Context, p *store.Prediction) error {
+	// JSON goes over the wire as text; pgx passes string arguments for jsonb
+	// through unchanged.
+	var raw *string
+	if p.RawShot != nil {
+		s := string(p.RawShot)
+		raw = &s
+	}
+	err := db.pool.QueryRow(ctx, `INSERT INTO predictions
+		(user_id, prediction, probability, model_version, input_parameters, raw_shot)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, "timestamp"`,
+		p.UserID, p.Prediction, p.Probability, p.ModelVersion, string(p.Input), raw).Scan(&p.ID, &p.CreatedAt)
+	return translate("create prediction", err)
+}
+
+const predictionColumns = `id, user_id, prediction, probability, model_version, input_parameters::text,
+	raw_shot::text, user_verification, verified_by, verified_at, "timestamp"`
+
+func scanPrediction(row pgx.Row) (store.Prediction, error) {
+	var (
+		p        store.Prediction
+		in       string
+		raw      *string
+		verified *int16
+		pred     int16
+	)
+	err := row.Scan(&p.ID, &p.UserID, &pred, &p.Probability, &p.ModelVersion, &in, &raw,
+		&verified, &p.VerifiedBy, &p.VerifiedAt, &p.CreatedAt)
+	if err != nil {
+		return store.Prediction{}, err
+	}
+	p.Prediction = int(pred)
+	p.Input = []byte(in)
+	if raw != nil {
+		p.RawShot = []byte(*raw)
+	}
+	if verified != nil {
+		v := int(*verified)
+		p.Verification = &v
+	}
+	return p, nil
+}
+
+// Prediction returns the prediction with the given id.
+// Errors: not_found; unavailable.
+func (db *DB) Prediction(ctx context.Context, id int64) (store.Prediction, error) {
+	p, err := scanPrediction(db.pool.QueryRow(ctx, `SELECT `+predictionColumns+` FROM predictions WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return store.Prediction{}, nba.Errorf(nba.ENotFound, "Prediction_id:%d not found", id)
+	}
+	return p, translate("prediction", err)
+}
+
+// RandomUnverified returns an unverified prediction picked at random.
+//
+// It never scans: the bounds of the partial index on unverified ids come
+// from two index probes, then one more probe finds the first unverified id at
+// or after a uniform random point between them. Rows after long runs of
+// verified ids are picked more often than others; for choosing what to ask a
+// user to verify, that bias does not matter, and the cost stays O(log n) at
+// any table size.
+// Errors: not_found when every prediction is verified; unavailable.
+func (db *DB) RandomUnverified(ctx context.Context) (store.Prediction, error) {
+	var lo, hi *int64
+	err := db.pool.QueryRow(ctx, `SELECT
+		(SELECT min(id) FROM predictions WHERE user_verification IS NULL),
+		(SELECT max(id) FROM predictions WHERE user_verification IS NULL)`).Scan(&lo, &hi)
+	if err != nil {
+		return store.Prediction{}, translate("random unverified bounds", err)
+	}
+	if lo == nil || hi == nil {
+		return store.Prediction{}, nba.Errorf(nba.ENotFound, "No unverified predictions available")
+	}
+	for range 3 {
+		at := *lo + rand.Int64N(*hi-*lo+1)
+		p, err := scanPrediction(db.pool.QueryRow(ctx, `SELECT `+predictionColumns+` FROM predictions
+			WHERE user_verification IS NULL AND id >= $1 ORDER BY id LIMIT 1`, at))
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // verified by someone else since the bounds were read
+		}
+		return p, translate("random unverified", err)
+	}
+	return store.Prediction{}, nba.Errorf(nba.ENotFound, "No unverified predictions available")
+}
+
+// Verify records the true outcome of a prediction. The first verification
+// wins: a repeat with the same value succeeds with Changed false.
+// Errors: not_found for an unknown id; conflict when the prediction was
+// verified with the other value; unavailable.
+func (db *DB) Verify(ctx context.Context, v store.Verify) (store.Verification, error) {
+	var (
+		out  store.Verification
+		pred int16
+	)
+	// The conditional UPDATE is atomic, so two concurrent verifications of
+	// one prediction cannot both win.
+	err := db.pool.QueryRow(ctx, `UPDATE predictions SET user_verification = $2, verified_by = $3, verified_at = $4
+		WHERE id = $1 AND user_verification IS NULL RETURNING prediction, model_version`,
+		v.PredictionID, v.Value, v.UserID, v.At).Scan(&pred, &out.ModelVersion)
+	if err == nil {
+		out.Prediction, out.Changed = int(pred), true
+		return out, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return out, translate("verify", err)
+	}
+	var have int16
+	err = db.pool.QueryRow(ctx, `SELECT user_verification, prediction, model_version FROM predictions WHERE id = $1`,
+		v.PredictionID).Scan(&have, &pred, &out.ModelVersion)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return out, nba.Errorf(nba.ENotFound, "Prediction_id:%d not found", v.PredictionID)
+	case err != nil:
+		return out, translate("verify", err)
+	case int(have) != v.Value:
+		return out, nba.Errorf(nba.EConflict, "Prediction_id:%d was already verified with true_value %d", v.PredictionID, have)
+	}
+	out.Prediction = int(pred)
+	return out, nil
+}
+
+// RecentFeedback returns the last n verifications, newest first.
+// Errors: unavailable.
+func (db *DB) RecentFeedback(ctx context.Context, n int) ([]store.Feedback, error) {
+	rows, err := db.pool.Query(ctx, `SELECT model_version, prediction = user_verification FROM predictions
+		WHERE user_verification IS NOT NULL ORDER BY verified_at DESC, id DESC LIMIT $1`, n)
+	if err != nil {
+		return nil, translate("recent feedback", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Feedback, error) {
+		var f store.Feedback
+		err := r.Scan(&f.ModelVersion, &f.Correct)
+		return f, err
+	})
+	return out, translate("recent feedback", err)
+}
+
+// Stats counts users and predictions.
+// Errors: unavailable.
+func (db *DB) Stats(ctx context.Context) (store.Stats, error) {
+	var s store.Stats
+	err := db.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM predictions),
+		(SELECT count(*) FROM predictions WHERE user_verification IS NULL)`).Scan(&s.Users, &s.Predictions, &s.Unverified)
+	return s, translate("stats", err)
+}
+
+// VerifiedShots returns every verified /predict/shot prediction, by id.
+// Errors: unavailable.
+func (db *DB) VerifiedShots(ctx context.Context) ([]store.VerifiedShot, error) {
+	rows, err := db.pool.Query(ctx, `SELECT id, raw_shot::text, user_verification,
+		coalesce(export_game_id, 0), coalesce(export_event_id, 0)
+		FROM predictions WHERE user_verification IS NOT NULL AND raw_shot IS NOT NULL ORDER BY id`)
+	if err != nil {
+		return nil, translate("verified shots", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.VerifiedShot, error) {
+		var (
+			v   store.VerifiedShot
+			raw string
+			val int16
+		)
+		err := r.Scan(&v.ID, &raw, &val, &v.GameID, &v.EventID)
+		v.RawShot, v.Value = []byte(raw), int(val)
+		return v, err
+	})
+	return out, translate("verified shots", err)
+}
+
+// SetExportKeys records the exported keys of predictions that have none yet,
+// all or nothing. Errors: conflict when a key is already used (another export
+// ran at the same time); unavailable.
+func (db *DB) SetExportKeys(ctx context.Context, keys []store.ExportKey) error {
+	return translate("set export keys", pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		for _, k := range keys {
+			tag, err := tx.Exec(ctx, `UPDATE predictions SET export_game_id = $2, export_event_id = $3
+				WHERE id = $1 AND export_game_id IS NULL`, k.PredictionID, k.GameID, k.EventID)
+			if err != nil {
+				return err
+			}
+			if tag.RowsAffected() != 1 {
+				return nba.Errorf(nba.EConflict, "prediction %d already has export keys", k.PredictionID)
+			}
+		}
+		return nil
+	}))
+}
