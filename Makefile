@@ -37,7 +37,8 @@ lint:
 
 bench:
 	go test -run='^$$' -bench=. -benchmem ./...
-	@if [ -x bench/run.sh ]; then bench/run.sh; else echo "make bench: bench/run.sh (wrk load tests) is not there yet"; exit 1; fi
+	$(MAKE) build
+	bench/run.sh
 
 FUZZTIME ?= 20s
 fuzz:
