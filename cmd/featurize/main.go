@@ -7,9 +7,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -19,15 +17,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() {
-	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "featurize:", err)
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
-}
+func main() { stage.Main("featurize", run) }
 
 type config struct {
 	InDir  string `json:"in_dir"`
@@ -42,13 +32,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalProcessing, Signal: stage.SignalFeatures})
 	fs.StringVar(&c.InDir, "in-dir", "", "processed data: train.parquet and test.parquet (default <data-dir>/processed)")
 	fs.StringVar(&c.OutDir, "out-dir", "", "where the feature files and transform.json go (default <data-dir>/features)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-	if err := c.stage.Validate(); err != nil {
+	if err := c.stage.Parse(fs, args); err != nil {
 		return nil, err
 	}
 	if c.InDir == "" {
@@ -65,7 +49,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return err
+		return stage.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)
@@ -92,16 +76,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func printConfig(w io.Writer, c *config) error {
-	out := struct {
-		*config
-		DataDir   string   `json:"data_dir"`
-		SignalDir string   `json:"signal_dir"`
-		WaitFor   string   `json:"wait_for"`
-		Signal    string   `json:"signal"`
-		LogFile   string   `json:"log_file"`
-		Env       []string `json:"env"`
-	}{c, c.stage.DataDir, c.stage.SignalDir, c.stage.WaitFor, c.stage.Signal, c.stage.LogFile, c.stage.Env()}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return stage.PrintConfig(w, c, c.stage)
 }

@@ -62,15 +62,15 @@ func sampleSource(ctx context.Context, cfg *config, st *stage.Stage) (*summary, 
 	sum := &summary{Mode: modeSample, Out: cfg.Out, Seed: cfg.Seed, SampleStats: &SampleStats{Source: cfg.Source, Fraction: cfg.Fraction}}
 	in, err := os.Open(cfg.Source)
 	if err != nil {
-		return nil, &usageError{fmt.Errorf("--source: %w", err)}
+		return nil, stage.Usage(fmt.Errorf("--source: %w", err))
 	}
 	defer in.Close()
 	if fi, err := in.Stat(); err == nil && fi.IsDir() {
-		return nil, usagef("--source: %s is a directory, want a CSV file", cfg.Source)
+		return nil, stage.Usagef("--source: %s is a directory, want a CSV file", cfg.Source)
 	}
 	rd, err := dataset.NewReader(in, cfg.Source)
 	if err != nil {
-		return nil, &usageError{err}
+		return nil, stage.Usage(err)
 	}
 	if !rd.InKaggleOrder() {
 		st.Logger.Info("source columns are not in Kaggle order: writing them in Kaggle order", "file", cfg.Source)

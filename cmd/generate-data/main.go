@@ -33,35 +33,7 @@ import (
 
 const name = "generate-data"
 
-func main() {
-	err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintln(os.Stderr, name+":", err)
-	}
-	os.Exit(exitCode(err))
-}
-
-// usageError is a problem with what the user asked for: flags, environment,
-// or an input file that is missing or not a Kaggle CSV. It exits 2, and
-// nothing is written.
-type usageError struct{ err error }
-
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
-func usagef(format string, args ...any) error { return &usageError{fmt.Errorf(format, args...)} }
-
-func exitCode(err error) int {
-	var ue *usageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &ue):
-		return 2
-	default:
-		return 1
-	}
-}
+func main() { stage.Main(name, run) }
 
 // Environment variables read besides the stage's.
 const (
@@ -119,13 +91,13 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer, now
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, &usageError{err}
+		return nil, stage.Usage(err)
 	}
 	if fs.NArg() > 0 {
-		return nil, usagef("unexpected arguments %q", fs.Args())
+		return nil, stage.Usagef("unexpected arguments %q", fs.Args())
 	}
 	if err := c.stage.Validate(); err != nil {
-		return nil, &usageError{err}
+		return nil, stage.Usage(err)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -138,32 +110,32 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer, now
 	}
 	switch {
 	case c.Source != "" && synthetic != "":
-		return nil, usagef("--source and --synthetic: give one of them, not both")
+		return nil, stage.Usagef("--source and --synthetic: give one of them, not both")
 	case c.Source == "" && synthetic == "":
-		return nil, usagef("give --source FILE to sample a shot CSV, or --synthetic N to generate N shots")
+		return nil, stage.Usagef("give --source FILE to sample a shot CSV, or --synthetic N to generate N shots")
 	case c.Source != "":
 		c.Mode = modeSample
 		if set["seasons"] {
-			return nil, usagef("--seasons: applies to --synthetic only")
+			return nil, stage.Usagef("--seasons: applies to --synthetic only")
 		}
 		c.Seasons = ""
 		f, err := strconv.ParseFloat(fraction, 64)
 		if err != nil || math.IsNaN(f) || f <= 0 || f > 1 {
-			return nil, usagef("--fraction: %q must be a number in (0, 1]", fraction)
+			return nil, stage.Usagef("--fraction: %q must be a number in (0, 1]", fraction)
 		}
 		c.Fraction = f
 	default:
 		c.Mode = modeSynthetic
 		if set["fraction"] {
-			return nil, usagef("--fraction: applies to --source only")
+			return nil, stage.Usagef("--fraction: applies to --source only")
 		}
 		n, err := strconv.ParseInt(synthetic, 10, 64)
 		if err != nil || n <= 0 {
-			return nil, usagef("--synthetic: %q must be a positive number of rows", synthetic)
+			return nil, stage.Usagef("--synthetic: %q must be a positive number of rows", synthetic)
 		}
 		c.Synthetic = n
 		if c.firstSeason, c.lastSeason, err = parseSeasons(c.Seasons); err != nil {
-			return nil, usagef("--seasons: %w", err)
+			return nil, stage.Usagef("--seasons: %w", err)
 		}
 		c.Seasons = fmt.Sprintf("%d-%d", c.firstSeason, c.lastSeason)
 	}
@@ -178,21 +150,21 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer, now
 	}
 	s, err := strconv.ParseUint(seed, 10, 64)
 	if err != nil {
-		return nil, usagef("--seed: %q must be an unsigned integer", seed)
+		return nil, stage.Usagef("--seed: %q must be an unsigned integer", seed)
 	}
 	c.Seed = s
 	if c.Out == "" {
 		c.Out = filepath.Join(c.stage.DataDir, "new_data", "new_data.csv")
 	}
 	if c.Mode == modeSample && sameFile(c.Source, c.Out) {
-		return nil, usagef("--out: %s is the source; write the sample elsewhere", c.Out)
+		return nil, stage.Usagef("--out: %s is the source; write the sample elsewhere", c.Out)
 	}
 	if c.Mode == modeSynthetic {
 		// Building the universe takes ~30 ms and tells whether it holds
 		// enough shots, so the check belongs to validation.
 		g, err := synth.New(synth.Config{Rows: c.Synthetic, Seed: c.Seed, FirstSeason: c.firstSeason, LastSeason: c.lastSeason})
 		if err != nil {
-			return nil, usagef("--synthetic: %w", err)
+			return nil, stage.Usagef("--synthetic: %w", err)
 		}
 		c.gen, c.Universe, c.Available = g, synth.UniverseVersion, g.Available()
 	}
@@ -253,7 +225,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	st, err := stage.Open(name, cfg.stage, stderr)
 	if err != nil {
-		return &usageError{err}
+		return stage.Usage(err)
 	}
 	defer st.Close()
 	var sum *summary
@@ -276,17 +248,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func printConfig(w io.Writer, c *config) error {
-	env := append(c.stage.Env(), envSource, envFraction, envSynthetic, envSeed, envSeasons)
-	out := struct {
-		*config
-		DataDir   string   `json:"data_dir"`
-		SignalDir string   `json:"signal_dir"`
-		WaitFor   string   `json:"wait_for"`
-		Signal    string   `json:"signal"`
-		LogFile   string   `json:"log_file"`
-		Env       []string `json:"env"`
-	}{c, c.stage.DataDir, c.stage.SignalDir, c.stage.WaitFor, c.stage.Signal, c.stage.LogFile, env}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return stage.PrintConfig(w, c, c.stage, envSource, envFraction, envSynthetic, envSeed, envSeasons)
 }

@@ -297,7 +297,7 @@ func TestBadUsage(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("run(%q) = %v, want an error containing %q", tt.args, err, tt.wantErr)
 			}
-			if code := exitCode(err); code != 2 {
+			if code := stage.ExitCode(err); code != 2 {
 				t.Errorf("exit code %d, want 2 (usage) for %v", code, err)
 			}
 			if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
@@ -310,8 +310,8 @@ func TestBadUsage(t *testing.T) {
 func TestHelpExitsZero(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	err := run(t.Context(), []string{name, "-h"}, noEnv, &stdout, &stderr)
-	if !errors.Is(err, flag.ErrHelp) || exitCode(err) != 0 {
-		t.Errorf("-h: err %v, exit %d; want flag.ErrHelp and 0", err, exitCode(err))
+	if !errors.Is(err, flag.ErrHelp) || stage.ExitCode(err) != 0 {
+		t.Errorf("-h: err %v, exit %d; want flag.ErrHelp and 0", err, stage.ExitCode(err))
 	}
 	if !strings.Contains(stderr.String(), "--synthetic N") {
 		t.Errorf("usage text lacks the modes:\n%s", stderr.String())

@@ -21,15 +21,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() {
-	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "infer:", err)
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(2)
-		}
-		os.Exit(1)
-	}
-}
+func main() { stage.Main("infer", run) }
 
 type config struct {
 	In           string `json:"in"`
@@ -78,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return err
+		return stage.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)
@@ -105,16 +97,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func printConfig(w io.Writer, c *config) error {
-	out := struct {
-		*config
-		DataDir   string   `json:"data_dir"`
-		SignalDir string   `json:"signal_dir"`
-		WaitFor   string   `json:"wait_for"`
-		Signal    string   `json:"signal"`
-		LogFile   string   `json:"log_file"`
-		Env       []string `json:"env"`
-	}{c, c.stage.DataDir, c.stage.SignalDir, c.stage.WaitFor, c.stage.Signal, c.stage.LogFile, c.stage.Env()}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return stage.PrintConfig(w, c, c.stage)
 }

@@ -17,11 +17,12 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
-	"golang.org/x/sync/errgroup"
 )
 
 // Report is what one ingest run did, printed as JSON on stdout.
@@ -75,11 +76,11 @@ func (in *ingester) run(ctx context.Context) (*Report, error) {
 
 	batch, err := os.Open(in.cfg.In)
 	if err != nil {
-		return nil, &inputError{fmt.Errorf("batch: %w", err)}
+		return nil, stage.Usage(fmt.Errorf("batch: %w", err))
 	}
 	defer batch.Close()
 	if st, err := batch.Stat(); err == nil && st.IsDir() {
-		return nil, &inputError{fmt.Errorf("batch %s is a directory, want a CSV file", in.cfg.In)}
+		return nil, stage.Usage(fmt.Errorf("batch %s is a directory, want a CSV file", in.cfg.In))
 	}
 	rd, err := dataset.NewReader(batch, in.cfg.In)
 	var he *dataset.HeaderError
@@ -87,7 +88,7 @@ func (in *ingester) run(ctx context.Context) (*Report, error) {
 	case errors.As(err, &he) && he.Problem != "" && len(he.Missing) == 0 && isEmpty(batch):
 		return in.emptyBatch()
 	case err != nil:
-		return nil, &inputError{err}
+		return nil, stage.Usage(err)
 	}
 	in.qHeader = rd.Header()
 
@@ -442,10 +443,10 @@ func (in *ingester) scanRaw(f *os.File) (int64, error) {
 		if err := sc.Err(); err != nil {
 			return 0, fmt.Errorf("raw dataset %s: %w", name, err)
 		}
-		return 0, &inputError{fmt.Errorf("raw dataset %s is empty; want the Kaggle header (delete the file to start afresh)", name)}
+		return 0, stage.Usage(fmt.Errorf("raw dataset %s is empty; want the Kaggle header (delete the file to start afresh)", name))
 	}
 	if h := strings.TrimPrefix(sc.Text(), "\ufeff"); h != kaggleHeader {
-		return 0, &inputError{fmt.Errorf("raw dataset %s: header is not the Kaggle header in Kaggle order: %q", name, h)}
+		return 0, stage.Usage(fmt.Errorf("raw dataset %s: header is not the Kaggle header in Kaggle order: %q", name, h))
 	}
 	var rows int64
 	line := 1

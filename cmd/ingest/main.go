@@ -6,7 +6,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,32 +17,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() {
-	err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return // -h: the usage was printed
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "ingest:", err)
-		os.Exit(exitCode(err))
-	}
-}
-
-// inputError is a problem with what the user asked ingest to read: a missing
-// file, a header without the Kaggle columns. It exits 2, like a usage error,
-// and the raw dataset is untouched.
-type inputError struct{ err error }
-
-func (e *inputError) Error() string { return e.err.Error() }
-func (e *inputError) Unwrap() error { return e.err }
-
-func exitCode(err error) int {
-	var ie *inputError
-	if errors.As(err, &ie) {
-		return 2
-	}
-	return 1
-}
+func main() { stage.Main("ingest", run) }
 
 type config struct {
 	In            string `json:"in"`
@@ -64,14 +38,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 		fmt.Fprintln(stderr, "usage: ingest [--data-dir DIR] [--in FILE] [--raw FILE] [--quarantine-dir DIR] [--chain]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return nil, &inputError{err}
-	}
-	if fs.NArg() > 0 {
-		return nil, &inputError{fmt.Errorf("unexpected arguments %q", fs.Args())}
-	}
-	if err := c.stage.Validate(); err != nil {
-		return nil, &inputError{err}
+	if err := c.stage.Parse(fs, args); err != nil {
+		return nil, err
 	}
 	dd := c.stage.DataDir
 	if c.In == "" {
@@ -91,7 +59,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return err
+		return stage.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)
@@ -119,16 +87,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func printConfig(w io.Writer, c *config) error {
-	out := struct {
-		*config
-		DataDir   string   `json:"data_dir"`
-		SignalDir string   `json:"signal_dir"`
-		WaitFor   string   `json:"wait_for"`
-		Signal    string   `json:"signal"`
-		LogFile   string   `json:"log_file"`
-		Env       []string `json:"env"`
-	}{c, c.stage.DataDir, c.stage.SignalDir, c.stage.WaitFor, c.stage.Signal, c.stage.LogFile, c.stage.Env()}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return stage.PrintConfig(w, c, c.stage)
 }

@@ -150,3 +150,49 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestExitCodeAndParse(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(&bytes.Buffer{})
+	f := Register(fs, func(string) string { return "" }, Defaults{})
+	for _, tt := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"x", "--bogus"}, 2},
+		{[]string{"x", "stray"}, 2},
+		{[]string{"x", "--log-format", "xml"}, 2},
+		{[]string{"x", "-h"}, 0},
+		{[]string{"x"}, 0},
+	} {
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		fs.SetOutput(&bytes.Buffer{})
+		f = Register(fs, func(string) string { return "" }, Defaults{})
+		if got := ExitCode(f.Parse(fs, tt.args)); got != tt.code {
+			t.Errorf("Parse(%q): exit %d, want %d", tt.args, got, tt.code)
+		}
+	}
+	if ExitCode(errors.New("disk full")) != 1 {
+		t.Error("a runtime error must exit 1")
+	}
+}
+
+func TestPrintConfig(t *testing.T) {
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	f := Register(fs, func(string) string { return "" }, Defaults{Models: true})
+	if err := f.Parse(fs, []string{"x", "--data-dir", "/d"}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	own := struct {
+		In string `json:"in"`
+	}{"/d/x.csv"}
+	if err := PrintConfig(&buf, own, f, "EXTRA_VAR"); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"in": "/d/x.csv"`, `"data_dir": "/d"`, `"models_dir": "./trained_models"`, `"EXTRA_VAR"`, `"NBA_DATA_DIR"`} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("PrintConfig output lacks %s:\n%s", want, buf.String())
+		}
+	}
+}
