@@ -26,16 +26,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() {
-	err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "predictd:", err)
-		os.Exit(1)
-	}
-}
+func main() { stage.Main("predictd", run) }
 
 type config struct {
 	Addr         string        `json:"addr"`
@@ -114,7 +105,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return err
+		return stage.Usage(err)
 	}
 	logger, _, err := stage.NewLogger(stderr, "", cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
