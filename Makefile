@@ -41,14 +41,16 @@ bench:
 	bench/run.sh
 
 FUZZTIME ?= 20s
+# Each fuzz target with its package; go test runs one target per call.
+FUZZ_TARGETS := FuzzParseShotRow:./internal/dataset FuzzDecodePredictRequest:./internal/predict \
+	FuzzDecodeShotRequest:./internal/predict FuzzVerifyToken:./internal/auth FuzzDecode:./internal/model
 fuzz:
-	go test -run='^$$' -fuzz='^FuzzParseShotRow$$' -fuzztime=$(FUZZTIME) ./internal/dataset
-	@for t in "FuzzDecodePredictRequest ./internal/predict" "FuzzVerifyToken ./internal/auth"; do \
-	  set -- $$t; if grep -rqs "func $$1" $$2; then go test -run='^$$' -fuzz="^$$1\$$" -fuzztime=$(FUZZTIME) $$2 || exit 1; \
-	  else echo "make fuzz: $$1 in $$2 is not there yet"; fi; done
+	@for t in $(FUZZ_TARGETS); do name=$${t%%:*}; pkg=$${t#*:}; echo "== $$name ($$pkg)"; \
+	  go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; done
 
 golden:
 	go test ./internal/features -update
+	go test ./internal/model -update
 
 pipeline: build
 	@m="$(call missing,generate-data ingest process featurize train infer)"; if [ -n "$$m" ]; then \
