@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,6 +184,36 @@ func goBuild(tb testing.TB, dir string, pkgs ...string) error {
 	return nil
 }
 
+var (
+	buildOnce sync.Once
+	buildDir  string
+	buildErr  error
+)
+
+// builtBinaries builds every binary of cmd/ once per test run, into a
+// directory TestMain removes; the tests that need the binaries share it.
+func builtBinaries(tb testing.TB) string {
+	tb.Helper()
+	buildOnce.Do(func() {
+		buildDir, buildErr = os.MkdirTemp("", "nba-mlops-bin-")
+		if buildErr == nil {
+			buildErr = goBuild(tb, buildDir, "./cmd/...")
+		}
+	})
+	if buildErr != nil {
+		tb.Fatal(buildErr)
+	}
+	return buildDir
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
+	}
+	os.Exit(code)
+}
+
 // TestCheckConfigHarness drives checkConfig with a stand-in binary, so the
 // harness is known to work before the real binaries exist.
 func TestCheckConfigHarness(t *testing.T) {
@@ -278,10 +309,14 @@ func TestComposeCommandsCheckConfig(t *testing.T) {
 		}
 	}
 
-	bin := t.TempDir()
+	bin := builtBinaries(t)
 	built := map[string]error{}
 	for _, b := range present {
-		built[b] = goBuild(t, bin, "./cmd/"+b)
+		if _, err := os.Stat(filepath.Join(bin, b)); err != nil {
+			built[b] = fmt.Errorf("cmd/%s was not built: %w", b, err)
+		} else {
+			built[b] = nil
+		}
 	}
 	for _, r := range runs {
 		t.Run(r.where, func(t *testing.T) {

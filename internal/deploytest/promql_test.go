@@ -17,7 +17,7 @@ var knownMetrics = []string{
 	"inference_time_seconds_bucket", "inference_time_seconds_sum", "inference_time_seconds_count",
 	"nba_predictions_total",
 	"nba_prediction_probability_bucket", "nba_prediction_probability_sum", "nba_prediction_probability_count",
-	"nba_feedback_total", "nba_online_accuracy", "nba_model_info", "nba_model_reloads_total",
+	"nba_feedback_total", "nba_online_accuracy", "nba_online_accuracy_samples", "nba_model_info", "nba_model_reloads_total",
 	"nba_users", "nba_predictions_stored",
 	"nba_stage_last_success_timestamp_seconds", "nba_stage_duration_seconds", "nba_stage_rows",
 }
@@ -74,7 +74,7 @@ func TestMetricNames(t *testing.T) {
 		{`sum by (job) (rate(http_requests_total{status=~"5..", handler!~"/metrics|/healthz"}[5m])) > 0.05`, []string{"http_requests_total"}},
 		{`histogram_quantile(0.99, sum by (job, le) (rate(x_bucket[$__rate_interval])))`, []string{"x_bucket"}},
 		{`a > 0 unless a offset 15m or b and on () (time() - min(c{job="p"}) > 26 * 3600)`, []string{"a", "b", "c"}},
-		{`avg by (model_version) (nba_online_accuracy) < 0.55 and on (model_version) sum by (model_version) (f) >= 50`, []string{"f", "nba_online_accuracy"}},
+		{`avg by (model_version) (nba_online_accuracy) < 0.55 and on (model_version) max by (model_version) (f) >= 50`, []string{"f", "nba_online_accuracy"}},
 		{`max by (stage) (nba_stage_rows) * 1000`, []string{"nba_stage_rows"}},
 		{`absent_over_time(m{stage="train"}[26h])`, []string{"m"}},
 	}
