@@ -1,8 +1,9 @@
 // Command apid is the NBA shot prediction API: users and JWT access tokens,
 // /predict and /predict/shot forwarded to the prediction service (predictd)
-// and stored, verification of stored predictions by users, metrics, and an
-// OpenAPI document with Swagger UI at /docs. It stores in PostgreSQL when
-// one is configured and in an embedded SQLite file otherwise.
+// and stored, verification of stored predictions by users, metrics, an
+// OpenAPI document with Swagger UI at /docs, and a web page at /ui
+// (internal/webui) to predict, chart and verify shots. It stores in
+// PostgreSQL when one is configured and in an embedded SQLite file otherwise.
 //
 // `apid export-feedback --out FILE` writes the verified raw-shot predictions
 // as Kaggle-schema rows for ingest.
@@ -31,6 +32,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/store"
 	"github.com/nba-mlops/nba-mlops/internal/store/postgres"
 	"github.com/nba-mlops/nba-mlops/internal/store/sqlite"
+	"github.com/nba-mlops/nba-mlops/internal/webui"
 )
 
 func main() {
@@ -91,6 +93,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
+	ui, err := webui.New("/ui")
+	if err != nil {
+		return err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	h := NewServer(deps{
@@ -111,7 +118,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		requestTimeout: cfg.RequestTimeout,
 		statsTTL:       10 * time.Second,
 		userCacheTTL:   2 * time.Second,
-		ui:             nil, // the web UI (/ui) is another issue's: pass its handler here
+		ui:             ui,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,

@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/nba-mlops/nba-mlops/internal/store"
 )
 
 // metrics are apid's own series; the HTTP request metrics come from
@@ -97,28 +101,59 @@ func (c *storeCollector) read() ([]prometheus.Metric, error) {
 	if err != nil {
 		return nil, err
 	}
-	type tally struct{ n, correct int }
-	by := map[string]*tally{}
-	for _, f := range fb {
-		t := by[f.ModelVersion]
-		if t == nil {
-			t = &tally{}
-			by[f.ModelVersion] = t
-		}
-		t.n++
-		if f.Correct {
-			t.correct++
-		}
-	}
+	_, by := onlineAccuracy(fb)
 	ms := []prometheus.Metric{
 		prometheus.MustNewConstMetric(c.users, prometheus.GaugeValue, float64(st.Users)),
 		prometheus.MustNewConstMetric(c.stored, prometheus.GaugeValue, float64(st.Predictions)),
 		prometheus.MustNewConstMetric(c.unverified, prometheus.GaugeValue, float64(st.Unverified)),
 	}
-	for v, t := range by {
+	for _, a := range by {
 		ms = append(ms,
-			prometheus.MustNewConstMetric(c.accuracy, prometheus.GaugeValue, float64(t.correct)/float64(t.n), v),
-			prometheus.MustNewConstMetric(c.samples, prometheus.GaugeValue, float64(t.n), v))
+			prometheus.MustNewConstMetric(c.accuracy, prometheus.GaugeValue, *a.Accuracy, a.ModelVersion),
+			prometheus.MustNewConstMetric(c.samples, prometheus.GaugeValue, float64(a.Verifications), a.ModelVersion))
 	}
 	return ms, nil
+}
+
+// accuracy is the online accuracy of a set of verifications: the share of
+// them whose prediction was right.
+type accuracy struct {
+	Verifications int      `json:"verifications"`
+	Correct       int      `json:"correct"`
+	Accuracy      *float64 `json:"accuracy"` // nil (JSON null) without verifications
+}
+
+// versionAccuracy is the online accuracy of one model version.
+type versionAccuracy struct {
+	ModelVersion string `json:"model_version"`
+	accuracy
+}
+
+func (a *accuracy) add(correct bool) {
+	a.Verifications++
+	if correct {
+		a.Correct++
+	}
+	v := float64(a.Correct) / float64(a.Verifications)
+	a.Accuracy = &v
+}
+
+// onlineAccuracy tallies verifications (store.RecentFeedback's window)
+// overall and per model version, versions sorted by name. It is the one
+// computation behind both the nba_online_accuracy gauge and GET /accuracy,
+// so the page and the dashboard cannot disagree.
+func onlineAccuracy(fb []store.Feedback) (all accuracy, byVersion []versionAccuracy) {
+	index := map[string]int{}
+	for _, f := range fb {
+		i, ok := index[f.ModelVersion]
+		if !ok {
+			i = len(byVersion)
+			index[f.ModelVersion] = i
+			byVersion = append(byVersion, versionAccuracy{ModelVersion: f.ModelVersion})
+		}
+		byVersion[i].add(f.Correct)
+		all.add(f.Correct)
+	}
+	slices.SortFunc(byVersion, func(a, b versionAccuracy) int { return strings.Compare(a.ModelVersion, b.ModelVersion) })
+	return all, byVersion
 }

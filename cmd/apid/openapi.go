@@ -37,6 +37,10 @@ var (
 	secured = []obj{{"OAuth2PasswordBearer": []string{}}}
 )
 
+func queryParam(name string, required bool, schema obj) obj {
+	return obj{"name": name, "in": "query", "required": required, "schema": schema}
+}
+
 func openAPIDocument() obj {
 	features := obj{}
 	example := obj{}
@@ -147,6 +151,54 @@ func openAPIDocument() obj {
 			"probability":      obj{"type": "number"},
 			"model_version":    obj{"type": "string"},
 		}},
+		"CourtZones": obj{"type": "object", "description": "What court.Classify derives from a location; /predict/shot derives the same.",
+			"required":   []string{"x_location", "y_location", "shot_distance", "shot_type", "shot_zone_basic", "shot_zone_area", "shot_zone_range"},
+			"properties": merge(obj{"x_location": obj{"type": "integer"}, "y_location": obj{"type": "integer"}}, derived),
+			"example": obj{"x_location": -120, "y_location": 150, "shot_distance": 19, "shot_type": nba.ShotType2PT,
+				"shot_zone_basic": nba.ZoneMidRange, "shot_zone_area": nba.AreaLeftCenter, "shot_zone_range": nba.Range16To24}},
+		"LeagueTeam": obj{"type": "object", "required": []string{"team_id", "team_name", "code"}, "properties": obj{
+			"team_id":   obj{"type": "integer"},
+			"team_name": obj{"type": "string", "description": "the name /predict/shot's team_name takes that season"},
+			"code":      obj{"type": "string", "description": "the code home_team/away_team take that season"},
+		}},
+		"League": obj{"type": "object", "required": []string{"game_date", "season", "season_label", "in_data_set", "teams", "action_types", "season_types"},
+			"properties": obj{
+				"game_date":    obj{"type": "integer"},
+				"season":       obj{"type": "integer", "description": "the year the season starts"},
+				"season_label": obj{"type": "string", "example": "2019-20"},
+				"in_data_set":  obj{"type": "boolean", "description": "the season is one of the data set's (1997-98 to 2019-20)"},
+				"teams":        obj{"type": "array", "items": ref("LeagueTeam"), "description": "one per franchise, by name"},
+				"action_types": obj{"type": "array", "items": obj{"type": "string"}},
+				"season_types": obj{"type": "array", "items": enum(nba.SeasonTypes, "")},
+			}},
+		"StoredPrediction": obj{"type": "object",
+			"required": []string{"prediction_id", "created_at", "prediction", "probability", "model_version", "true_value", "verified_at", "kind", "input_parameters", "shot"},
+			"properties": merge(obj{
+				"prediction_id":    obj{"type": "integer"},
+				"created_at":       obj{"type": "string", "format": "date-time"},
+				"true_value":       obj{"type": []string{"integer", "null"}, "enum": []any{0, 1, nil}, "description": "the verified outcome; null until verified"},
+				"verified_at":      obj{"type": []string{"string", "null"}, "format": "date-time"},
+				"kind":             obj{"type": "string", "enum": []string{"shot", "features"}, "description": "shot: POST /predict/shot; features: POST /predict"},
+				"input_parameters": obj{"type": "object", "description": "the request body of the prediction"},
+				"shot":             obj{"type": []string{"object", "null"}, "description": "the raw shot with its derived fields (kind shot); null for kind features"},
+			}, prediction)},
+		"PredictionList": obj{"type": "object", "required": []string{"limit", "predictions"}, "properties": obj{
+			"limit":       obj{"type": "integer"},
+			"predictions": obj{"type": "array", "items": ref("StoredPrediction"), "description": "newest first"},
+		}},
+		"AccuracyGroup": obj{"type": "object", "required": []string{"model_version", "verifications", "correct", "accuracy"}, "properties": obj{
+			"model_version": obj{"type": "string"},
+			"verifications": obj{"type": "integer"},
+			"correct":       obj{"type": "integer"},
+			"accuracy":      obj{"type": "number", "minimum": 0, "maximum": 1},
+		}},
+		"Accuracy": obj{"type": "object", "required": []string{"window", "verifications", "correct", "accuracy", "by_model_version"}, "properties": obj{
+			"window":           obj{"type": "integer", "description": "how many of the last verifications were read"},
+			"verifications":    obj{"type": "integer", "description": "verifications found (at most window)"},
+			"correct":          obj{"type": "integer"},
+			"accuracy":         obj{"type": []string{"number", "null"}, "minimum": 0, "maximum": 1, "description": "correct / verifications; null without verifications"},
+			"by_model_version": obj{"type": "array", "items": ref("AccuracyGroup"), "description": "the nba_online_accuracy gauge's values"},
+		}},
 		"Readiness": obj{"type": "object", "properties": obj{
 			"status": obj{"type": "string"}, "detail": obj{"type": "string"},
 			"checks": obj{"type": "object", "additionalProperties": obj{"type": "string"}},
@@ -199,6 +251,26 @@ func openAPIDocument() obj {
 					"409": jsonResponse("Already verified with the other value", ref("HTTPError")),
 					"413": resp413, "422": resp422, "503": resp503}},
 		},
+		"/court/zones": obj{"get": obj{"operationId": "court_zones", "tags": []string{"reference"}, "summary": "Distance, zones and shot type of a location",
+			"parameters": []obj{
+				queryParam("x", true, integer(-250, 250, "tenths of feet from the rim, negative to the left")),
+				queryParam("y", true, integer(-60, 890, "tenths of feet from the rim toward half court")),
+			},
+			"responses": obj{"200": jsonResponse("Derived fields", ref("CourtZones")), "422": resp422}}},
+		"/league": obj{"get": obj{"operationId": "league", "tags": []string{"reference"}, "summary": "Teams, codes, action types and season types valid on a date",
+			"parameters": []obj{queryParam("game_date", true, obj{"type": "integer", "description": "YYYYMMDD", "example": 20191225})},
+			"responses":  obj{"200": jsonResponse("The season of the date and its values", ref("League")), "422": resp422}}},
+		"/predictions": obj{"get": obj{"operationId": "list_predictions", "tags": []string{"predict"}, "summary": "The signed-in user's recent predictions, newest first",
+			"security":   secured,
+			"parameters": []obj{queryParam("limit", false, obj{"type": "integer", "minimum": 1, "maximum": maxListLimit, "default": defaultListLimit})},
+			"responses": obj{"200": jsonResponse("Predictions with their verified outcomes", ref("PredictionList")), "401": resp401, "403": resp403,
+				"422": resp422, "503": resp503}}},
+		"/accuracy": obj{"get": obj{"operationId": "online_accuracy", "tags": []string{"feedback"}, "summary": "Online accuracy over the last verifications",
+			"security": secured,
+			"parameters": []obj{queryParam("window", false, obj{"type": "integer", "minimum": 1, "maximum": maxWindow,
+				"description": "how many of the last verifications to read; default: the feedback window of nba_online_accuracy (FEEDBACK_WINDOW)"})},
+			"responses": obj{"200": jsonResponse("Accuracy, overall and by model version", ref("Accuracy")), "401": resp401, "403": resp403,
+				"422": resp422, "503": resp503}}},
 		"/healthz": obj{"get": obj{"operationId": "healthz", "tags": []string{"meta"}, "summary": "Liveness",
 			"responses": obj{"200": jsonResponse("Serving", obj{"type": "object"})}}},
 		"/readyz": obj{"get": obj{"operationId": "readyz", "tags": []string{"meta"}, "summary": "Readiness: database and prediction service reachable",
@@ -213,12 +285,13 @@ func openAPIDocument() obj {
 		"info": obj{
 			"title":       "NBA shot prediction API",
 			"version":     version.Version,
-			"description": "Predicts whether an NBA shot goes in. Sign up, log in with Authorize (OAuth2 password flow), then try /predict or /predict/shot. Errors use FastAPI's shapes.",
+			"description": "Predicts whether an NBA shot goes in. Sign up, log in with Authorize (OAuth2 password flow), then try /predict or /predict/shot. Errors use FastAPI's shapes. The web UI is at /ui.",
 		},
 		"tags": []obj{
 			{"name": "auth", "description": "Accounts and access tokens"},
 			{"name": "predict", "description": "Predictions, stored for verification"},
 			{"name": "feedback", "description": "Users report what really happened"},
+			{"name": "reference", "description": "Court geometry and league facts (used by the web UI at /ui)"},
 			{"name": "meta", "description": "Probes, metrics and this document"},
 		},
 		"paths": paths,

@@ -10,12 +10,17 @@ import (
 )
 
 // addRoutes lists the whole API. Paths and bodies are the original system's,
-// so its clients work unchanged; /predict/shot, the probes, /openapi.json
-// and /docs are new.
+// so its clients work unchanged; /predict/shot, the probes, /openapi.json,
+// /docs, the web UI (/ui) and the routes it reads (/court/zones, /league,
+// /predictions, /accuracy) are new.
 func addRoutes(r chi.Router, d deps, m *metrics, sc *storeCollector) {
 	logins := &loginLimits{user: newLimiter(d.loginPerUser, d.now), addr: newLimiter(d.loginPerAddr, d.now)}
 
 	r.Method(http.MethodGet, "/", handleRoot())
+	// Reference facts for the web UI: pure functions of their parameters,
+	// public like /openapi.json.
+	r.Method(http.MethodGet, "/court/zones", handleCourtZones(d.logger))
+	r.Method(http.MethodGet, "/league", handleLeague(d.logger))
 	r.Group(func(r chi.Router) {
 		r.Use(withTimeout(d.requestTimeout))
 		r.Method(http.MethodPost, "/signup", handleSignup(d.logger, d.users, d.hasher, logins))
@@ -28,6 +33,8 @@ func addRoutes(r chi.Router, d deps, m *metrics, sc *storeCollector) {
 		r.Method(http.MethodPost, "/predict/shot", handlePredictShot(d.logger, d.predictor, d.predictions))
 		r.Method(http.MethodGet, "/verify_random_prediction", handleRandomPrediction(d.logger, d.feedback))
 		r.Method(http.MethodPost, "/verify_random_prediction", handleVerify(d.logger, d.feedback, m, sc, d.now))
+		r.Method(http.MethodGet, "/predictions", handleUserPredictions(d.logger, d.predictions))
+		r.Method(http.MethodGet, "/accuracy", handleAccuracy(d.logger, d.stats, d.feedbackWindow))
 	})
 
 	r.Method(http.MethodGet, "/healthz", handleHealthz())
@@ -44,7 +51,8 @@ func addRoutes(r chi.Router, d deps, m *metrics, sc *storeCollector) {
 		SettingsUI:  map[string]string{"persistAuthorization": "true"},
 	}))
 
-	// Hook for the web UI (another issue): mounted only when provided.
+	// The web UI (internal/webui): one embedded page and its assets, which
+	// call the routes above. Mounted only when provided (run always does).
 	if d.ui != nil {
 		r.Mount("/ui", d.ui)
 	}

@@ -26,6 +26,9 @@ type (
 	}
 	predictionStore interface {
 		CreatePrediction(ctx context.Context, p *store.Prediction) error
+		// UserPredictions lists a user's last n predictions, newest first
+		// (GET /predictions, the web UI's shot chart).
+		UserPredictions(ctx context.Context, userID int64, n int) ([]store.Prediction, error)
 	}
 	feedbackStore interface {
 		RandomUnverified(ctx context.Context) (store.Prediction, error)
@@ -68,8 +71,8 @@ type deps struct {
 	userCacheTTL   time.Duration // cache of the users of authenticated requests; 0: none
 	now            func() time.Time
 
-	// ui is the web UI, mounted at /ui when not nil. It is the hook for the
-	// helper who builds it; apid serves no /ui without it.
+	// ui is the web UI (internal/webui), mounted at /ui when not nil; run
+	// always passes it, handler tests may leave it out.
 	ui http.Handler
 }
 

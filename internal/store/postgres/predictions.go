@@ -99,6 +99,19 @@ func (db *DB) RandomUnverified(ctx context.Context) (store.Prediction, error) {
 	return store.Prediction{}, nba.Errorf(nba.ENotFound, "No unverified predictions available")
 }
 
+// UserPredictions returns the last n predictions of a user, newest first
+// (by id, which grows with time), whoever verified them. n must be positive.
+// Errors: unavailable.
+func (db *DB) UserPredictions(ctx context.Context, userID int64, n int) ([]store.Prediction, error) {
+	rows, err := db.pool.Query(ctx, `SELECT `+predictionColumns+` FROM predictions
+		WHERE user_id = $1 ORDER BY id DESC LIMIT $2`, userID, n)
+	if err != nil {
+		return nil, translate("user predictions", err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Prediction, error) { return scanPrediction(r) })
+	return out, translate("user predictions", err)
+}
+
 // Verify records the true outcome of a prediction. The first verification
 // wins: a repeat with the same value succeeds with Changed false.
 // Errors: not_found for an unknown id; conflict when the prediction was

@@ -36,7 +36,10 @@ func (s *DB) CreatePrediction(ctx context.Context, p *store.Prediction) error {
 const predictionColumns = `id, user_id, prediction, probability, model_version, input_parameters,
 	raw_shot, user_verification, verified_by, verified_at, "timestamp"`
 
-func scanPrediction(row *sql.Row) (store.Prediction, error) {
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+func scanPrediction(row scanner) (store.Prediction, error) {
 	var (
 		p          store.Prediction
 		in         string
@@ -111,6 +114,27 @@ func (s *DB) RandomUnverified(ctx context.Context) (store.Prediction, error) {
 		return p, translate("random unverified", err)
 	}
 	return store.Prediction{}, nba.Errorf(nba.ENotFound, "No unverified predictions available")
+}
+
+// UserPredictions returns the last n predictions of a user, newest first
+// (by id, which grows with time), whoever verified them. n must be positive.
+// Errors: unavailable.
+func (s *DB) UserPredictions(ctx context.Context, userID int64, n int) ([]store.Prediction, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+predictionColumns+` FROM predictions
+		WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, n)
+	if err != nil {
+		return nil, translate("user predictions", err)
+	}
+	defer rows.Close()
+	var out []store.Prediction
+	for rows.Next() {
+		p, err := scanPrediction(rows)
+		if err != nil {
+			return nil, translate("user predictions", err)
+		}
+		out = append(out, p)
+	}
+	return out, translate("user predictions", rows.Err())
 }
 
 // Verify records the true outcome of a prediction. The first verification

@@ -31,6 +31,7 @@ type Store interface {
 	CreatePrediction(ctx context.Context, p *store.Prediction) error
 	Prediction(ctx context.Context, id int64) (store.Prediction, error)
 	RandomUnverified(ctx context.Context) (store.Prediction, error)
+	UserPredictions(ctx context.Context, userID int64, n int) ([]store.Prediction, error)
 	Verify(ctx context.Context, v store.Verify) (store.Verification, error)
 	RecentFeedback(ctx context.Context, n int) ([]store.Feedback, error)
 	Stats(ctx context.Context) (store.Stats, error)
@@ -64,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ConcurrentVerify", testConcurrentVerify},
 		{"RandomUnverified", testRandomUnverified},
 		{"RecentFeedback", testRecentFeedback},
+		{"UserPredictions", testUserPredictions},
 		{"Stats", testStats},
 		{"ExportKeys", testExportKeys},
 	}
@@ -353,6 +355,56 @@ func testRecentFeedback(t *testing.T, s Store) {
 	all, err := s.RecentFeedback(ctx, 100)
 	if err != nil || len(all) != 4 {
 		t.Errorf("RecentFeedback(100) = %d rows, %v; want 4", len(all), err)
+	}
+}
+
+func testUserPredictions(t *testing.T, s Store) {
+	ctx := t.Context()
+	u := mustUser(t, s, "lena")
+	v := mustUser(t, s, "milo")
+	raw := json.RawMessage(`{"x_location": -120, "y_location": 150, "shot_zone_basic": "Mid-Range"}`)
+	var mine []store.Prediction
+	for i := range 5 {
+		mine = append(mine, mustPredict(t, s, u.ID, i%2, "v1", raw))
+		mustPredict(t, s, v.ID, 1, "v2", nil) // interleaved: someone else's
+	}
+	at := time.Date(2026, 2, 1, 8, 0, 0, 0, time.UTC)
+	// Verified by the other user: the owner still sees the outcome.
+	if _, err := s.Verify(ctx, store.Verify{PredictionID: mine[3].ID, Value: 1, UserID: v.ID, At: at}); err != nil {
+		t.Fatal(err)
+	}
+	mine[3].Verification, mine[3].VerifiedBy, mine[3].VerifiedAt = new(1), &v.ID, &at
+
+	got, err := s.UserPredictions(ctx, u.ID, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Prediction{mine[4], mine[3], mine[2]} // newest first
+	if len(got) != len(want) {
+		t.Fatalf("UserPredictions(3) returned %d predictions, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !jsonEqual(t, want[i].Input, got[i].Input) || !jsonEqual(t, want[i].RawShot, got[i].RawShot) {
+			t.Errorf("prediction %d JSON read back as %s / %s", want[i].ID, got[i].Input, got[i].RawShot)
+		}
+		w, g := want[i], got[i]
+		w.Input, w.RawShot, g.Input, g.RawShot = nil, nil, nil, nil
+		if diff := cmp.Diff(w, g, cmp.Comparer(func(a, b time.Time) bool { return a.Equal(b) })); diff != "" {
+			t.Errorf("UserPredictions(3)[%d] mismatch (-want +got):\n%s", i, diff)
+		}
+	}
+	all, err := s.UserPredictions(ctx, u.ID, 100)
+	if err != nil || len(all) != 5 {
+		t.Fatalf("UserPredictions(100) = %d predictions, %v; want the user's 5", len(all), err)
+	}
+	for i, p := range all {
+		if p.UserID != u.ID || (i > 0 && p.ID >= all[i-1].ID) {
+			t.Errorf("UserPredictions(100)[%d] = id %d of user %d: want only user %d's, newest first", i, p.ID, p.UserID, u.ID)
+		}
+	}
+	none, err := s.UserPredictions(ctx, v.ID+1000, 10)
+	if err != nil || len(none) != 0 {
+		t.Errorf("UserPredictions(unknown user) = %d predictions, %v; want none and no error", len(none), err)
 	}
 }
 
