@@ -6,13 +6,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
@@ -45,8 +41,6 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
 		return stage.Usage(err)
@@ -54,25 +48,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)
 	}
-	st, err := stage.Open("featurize", cfg.stage, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var rep *Report
-	err = st.Run(ctx, func(ctx context.Context) (int64, error) {
-		var err error
-		if rep, err = featurize(ctx, cfg, st); err != nil {
-			return 0, err
+	return stage.Execute(ctx, "featurize", cfg.stage, stdout, stderr, func(ctx context.Context, st *stage.Stage) (*Report, int64, error) {
+		rep, err := featurize(ctx, cfg, st)
+		if err != nil {
+			return nil, 0, err
 		}
-		return rep.TrainRows + rep.TestRows, nil
+		return rep, rep.TrainRows + rep.TestRows, nil
 	})
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
 }
 
 func printConfig(w io.Writer, c *config) error {

@@ -12,18 +12,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/league"
@@ -214,37 +211,28 @@ func envOr(getenv func(string) string, key, def string) string {
 
 // run is the whole program with its environment passed in; tests call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr, time.Now())
 	if err != nil {
-		return err
+		return stage.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)
 	}
-	st, err := stage.Open(name, cfg.stage, stderr)
-	if err != nil {
-		return stage.Usage(err)
-	}
-	defer st.Close()
-	var sum *summary
-	err = st.Run(ctx, func(ctx context.Context) (int64, error) {
-		var err error
+	return stage.Execute(ctx, name, cfg.stage, stdout, stderr, func(ctx context.Context, st *stage.Stage) (*summary, int64, error) {
+		var (
+			sum *summary
+			err error
+		)
 		if cfg.Mode == modeSample {
 			sum, err = sampleSource(ctx, cfg, st)
 		} else {
 			sum, err = writeSynthetic(ctx, cfg, st)
 		}
 		if err != nil {
-			return 0, err
+			return nil, 0, err
 		}
-		return sum.Written, nil
+		return sum, sum.Written, nil
 	})
-	if err != nil {
-		return err
-	}
-	return json.NewEncoder(stdout).Encode(sum)
 }
 
 func printConfig(w io.Writer, c *config) error {

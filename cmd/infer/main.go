@@ -8,15 +8,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
@@ -66,8 +62,6 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
 		return stage.Usage(err)
@@ -75,25 +69,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)
 	}
-	st, err := stage.Open("infer", cfg.stage, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var rep *Report
-	err = st.Run(ctx, func(ctx context.Context) (int64, error) {
-		var err error
-		if rep, err = infer(ctx, cfg, st); err != nil {
-			return 0, err
+	return stage.Execute(ctx, "infer", cfg.stage, stdout, stderr, func(ctx context.Context, st *stage.Stage) (*Report, int64, error) {
+		rep, err := infer(ctx, cfg, st)
+		if err != nil {
+			return nil, 0, err
 		}
-		return rep.Rows, nil
+		return rep, rep.Rows, nil
 	})
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
 }
 
 func printConfig(w io.Writer, c *config) error {

@@ -5,14 +5,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
@@ -55,8 +51,6 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
 		return stage.Usage(err)
@@ -64,26 +58,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)
 	}
-	st, err := stage.Open("ingest", cfg.stage, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var rep *Report
-	err = st.Run(ctx, func(ctx context.Context) (int64, error) {
+	return stage.Execute(ctx, "ingest", cfg.stage, stdout, stderr, func(ctx context.Context, st *stage.Stage) (*Report, int64, error) {
 		in := &ingester{cfg: cfg, logger: st.Logger, progress: st.Progress("ingest", 0)}
-		var err error
-		rep, err = in.run(ctx)
+		rep, err := in.run(ctx)
 		if err != nil {
-			return 0, err
+			return nil, 0, err
 		}
-		return rep.Accepted, nil
+		return rep, rep.Accepted, nil
 	})
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(stdout)
-	return enc.Encode(rep)
 }
 
 func printConfig(w io.Writer, c *config) error {

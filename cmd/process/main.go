@@ -6,15 +6,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"syscall"
 
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
@@ -72,8 +68,6 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
 		return stage.Usage(err)
@@ -81,26 +75,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)
 	}
-	st, err := stage.Open("process", cfg.stage, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var rep *Report
-	err = st.Run(ctx, func(ctx context.Context) (int64, error) {
+	return stage.Execute(ctx, "process", cfg.stage, stdout, stderr, func(ctx context.Context, st *stage.Stage) (*Report, int64, error) {
 		p := &processor{cfg: cfg, logger: st.Logger, progress: st.Progress("process", 0)}
-		var err error
-		if rep, err = p.run(ctx); err != nil {
-			return 0, err
+		rep, err := p.run(ctx)
+		if err != nil {
+			return nil, 0, err
 		}
-		return rep.TrainRows + rep.TestRows, nil
+		return rep, rep.TrainRows + rep.TestRows, nil
 	})
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
 }
 
 func printConfig(w io.Writer, c *config) error {

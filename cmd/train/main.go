@@ -7,17 +7,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
-	"syscall"
 
 	"github.com/nba-mlops/nba-mlops/internal/features"
 	"github.com/nba-mlops/nba-mlops/internal/mlflow"
@@ -196,8 +192,6 @@ func envOr(getenv func(string) string, key, def string) string {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
 		return stage.Usage(err)
@@ -205,26 +199,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)
 	}
-	st, err := stage.Open("train", cfg.stage, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	var rec *RunRecord
-	err = st.Run(ctx, func(ctx context.Context) (int64, error) {
+	return stage.Execute(ctx, "train", cfg.stage, stdout, stderr, func(ctx context.Context, st *stage.Stage) (*RunRecord, int64, error) {
 		t := &trainer{cfg: cfg, st: st, tracker: newTracker(cfg, st)}
-		var err error
-		if rec, err = t.run(ctx); err != nil {
-			return 0, err
+		rec, err := t.run(ctx)
+		if err != nil {
+			return nil, 0, err
 		}
-		return rec.TrainRows, nil
+		return rec, rec.TrainRows, nil
 	})
-	if err != nil {
-		return err
-	}
-	enc := json.NewEncoder(stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rec)
 }
 
 func printConfig(w io.Writer, c *config) error {

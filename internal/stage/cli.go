@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 )
 
 // UsageError is a problem with what the user asked for: a flag, an
@@ -97,4 +99,34 @@ func PrintConfig(w io.Writer, own any, f *Flags, extraEnv ...string) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
+}
+
+// Execute is the body of every batch binary once its flags are parsed: open
+// the stage, run job under the signal-file protocol until SIGINT or SIGTERM,
+// and print job's report as JSON on stdout. job returns the report and the
+// number of rows it handled, for the stage metrics.
+func Execute[R any](ctx context.Context, name string, f *Flags, stdout, stderr io.Writer,
+	job func(ctx context.Context, st *Stage) (report R, rows int64, err error)) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := Open(name, f, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var rep R
+	err = st.Run(ctx, func(ctx context.Context) (int64, error) {
+		var (
+			rows int64
+			err  error
+		)
+		rep, rows, err = job(ctx, st)
+		return rows, err
+	})
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(rep)
 }
