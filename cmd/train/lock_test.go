@@ -254,7 +254,6 @@ func TestConcurrentTrainingsFail(t *testing.T) {
 	t.Logf("racing with --if-locked fail: %d succeeded, %d refused", len(recs), refused)
 }
 
-
 func TestLockFlags(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
