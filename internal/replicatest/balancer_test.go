@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/http/httputil"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,16 +71,17 @@ func (b *balancer) handler() http.Handler {
 	}
 }
 
-// pick returns the next backend in rotation and counts the request as in
-// flight on it, under the lock, so that once remove has returned no request
-// can still be on its way to the removed backend without drain seeing it.
-func (b *balancer) pick() *backend {
+// pick returns the next backend in rotation that this request has not
+// tried yet, and counts the request as in flight on it, under the lock, so
+// that once remove has returned no request can still be on its way to the
+// removed backend without drain seeing it.
+func (b *balancer) pick(tried []*backend) *backend {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for range b.backends {
 		be := b.backends[b.next%len(b.backends)]
 		b.next++
-		if be.in {
+		if be.in && !slices.Contains(tried, be) {
 			be.inflight.Add(1)
 			return be
 		}
@@ -138,15 +140,17 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		req.Body.Close()
 	}
-	b.mu.Lock()
-	attempts := len(b.backends)
-	b.mu.Unlock()
+	var tried []*backend
 	var lastErr error
-	for range attempts {
-		be := b.pick()
+	for {
+		be := b.pick(tried)
 		if be == nil {
+			if lastErr != nil {
+				return nil, fmt.Errorf("every backend in rotation refused the connection: %w", lastErr)
+			}
 			return nil, errors.New("no backend in rotation")
 		}
+		tried = append(tried, be)
 		var wrote atomic.Bool
 		trace := &httptrace.ClientTrace{WroteHeaderField: func(string, []string) { wrote.Store(true) }}
 		out := req.Clone(httptrace.WithClientTrace(req.Context(), trace))
@@ -167,7 +171,6 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 		b.retried.Add(1)
 		lastErr = err
 	}
-	return nil, fmt.Errorf("every backend refused the connection: %w", lastErr)
 }
 
 // countedBody ends the request's time in flight when the proxy has copied

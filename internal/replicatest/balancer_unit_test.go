@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -56,6 +57,38 @@ func TestBalancerRetriesRefusedConnections(t *testing.T) {
 	// retried on the next live one.
 	if na.Load() != 15 || nb.Load() != 15 || lb.retried.Load() != 15 {
 		t.Errorf("a got %d, b got %d, %d retries; want 15, 15, 15", na.Load(), nb.Load(), lb.retried.Load())
+	}
+}
+
+// TestBalancerRetriesUnderConcurrency: with requests interleaving, a retry
+// still goes to a backend the request has not tried, so a dead backend
+// among two never fails a request.
+func TestBalancerRetriesUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	var n atomic.Int64
+	a := counting(&n)
+	defer a.Close()
+	lb := newBalancer(closedAddr(t), strings.TrimPrefix(a.URL, "http://"))
+	front := httptest.NewServer(lb.handler())
+	defer front.Close()
+	var failed atomic.Int64
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				resp, err := http.Post(front.URL, "text/plain", strings.NewReader("x"))
+				if err != nil || resp.StatusCode != http.StatusOK {
+					failed.Add(1)
+				}
+				if err == nil {
+					resp.Body.Close()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if failed.Load() != 0 || n.Load() != 200 {
+		t.Errorf("%d of 200 requests failed, the live backend got %d; want 0 and 200", failed.Load(), n.Load())
 	}
 }
 

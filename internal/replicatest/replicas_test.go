@@ -103,6 +103,7 @@ func TestReplicas(t *testing.T) {
 
 	t.Run("killing an apid and a predictd loses no answer", func(t *testing.T) {
 		r0, p0 := flb.retried.Load(), plb.retried.Load()
+		f0, q0 := flb.failed503.Load(), plb.failed503.Load()
 		l := startLoad(front, tokens)
 		time.Sleep(time.Second)
 		apids[0].kill(syscall.SIGKILL)
@@ -114,8 +115,9 @@ func TestReplicas(t *testing.T) {
 		apids[0].start(t)
 		time.Sleep(time.Second)
 		res := l.finish()
-		t.Logf("SIGKILL of apid-0 and predictd-0 under load, restarted after 2 s: %s; connections retried on another replica: %d to apid, %d to predictd",
-			res, flb.retried.Load()-r0, plb.retried.Load()-p0)
+		t.Logf("SIGKILL of apid-0 and predictd-0 under load, restarted after 2 s: %s; connections retried on another replica: %d to apid, %d to predictd; "+
+			"requests cut off in flight (503): %d on the killed apid, %d on the killed predictd",
+			res, flb.retried.Load()-r0, plb.retried.Load()-p0, flb.failed503.Load()-f0, plb.failed503.Load()-q0)
 		res.wantOnly(t, http.StatusOK, http.StatusServiceUnavailable)
 		served := 0
 		for _, o := range res.all {
