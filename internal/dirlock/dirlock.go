@@ -42,8 +42,8 @@ func (l *Lock) Unlock() error {
 	return nil
 }
 
-// pollInterval bounds the wait between attempts while the lock is held by
-// someone else. flock's blocking form cannot be interrupted by a context or
+// firstPoll and maxPoll bound the wait between attempts while the lock is
+// held by someone else. flock's blocking form cannot be interrupted by a context or
 // a timer, so Acquire polls the non-blocking form instead.
 const (
 	firstPoll = 10 * time.Millisecond
