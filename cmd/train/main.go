@@ -69,6 +69,8 @@ type config struct {
 	MLflow         any     `json:"mlflow"`
 	stage          *stage.Flags
 	getenv         func(string) string
+
+	Lock lockConfig `json:"lock"` // the models directory's lock (lock.go)
 }
 
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
@@ -110,11 +112,15 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.IntVar(&c.Workers, "workers", min(2, runtime.NumCPU()), "goroutines fitting over row ranges")
 	fs.StringVar(&c.MLflowURI, "mlflow-tracking-uri", getenv(mlflow.EnvTrackingURI), "MLflow tracking server; runs are logged when it is http(s) and LOG_TO_MLFLOW is not false (env "+mlflow.EnvTrackingURI+")")
 	fs.StringVar(&c.Experiment, "experiment", envOr(getenv, EnvExperiment, "nba-shot-prediction"), "MLflow experiment (env "+EnvExperiment+")")
+	c.Lock.register(fs, getenv, &errs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
 	}
 	if fs.NArg() > 0 {
 		errs = append(errs, fmt.Errorf("unexpected arguments %q", fs.Args()))
+	}
+	if err := c.Lock.validate(); err != nil {
+		errs = append(errs, err)
 	}
 	switch c.Algorithm {
 	case "logistic", "linear":
@@ -210,5 +216,5 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func printConfig(w io.Writer, c *config) error {
-	return stage.PrintConfig(w, c, c.stage, append([]string{EnvSeed, EnvAlgorithm, EnvMetric, EnvMinImprove, EnvPromote, EnvExperiment, mlflow.EnvTrackingURI}, mlflow.Env()...)...)
+	return stage.PrintConfig(w, c, c.stage, append([]string{EnvSeed, EnvAlgorithm, EnvMetric, EnvMinImprove, EnvPromote, EnvExperiment, EnvIfLocked, EnvLockTimeout, mlflow.EnvTrackingURI}, mlflow.Env()...)...)
 }

@@ -156,6 +156,11 @@ func (t *trainer) run(ctx context.Context) (*RunRecord, error) {
 	if err != nil {
 		return nil, err
 	}
+	lock, err := t.lockModels(ctx) // held until the model is saved (lock.go)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
 	champ, champScore := t.loadChampion()
 	chalM, champM, testRows, err := t.score(ctx, challenger, champ)
 	if err != nil {
@@ -207,6 +212,9 @@ func (t *trainer) run(ctx context.Context) (*RunRecord, error) {
 		log.InfoContext(ctx, "model discarded", "model", path, "model_version", m.Version())
 	}
 	t.phase("save")
+	if err := lock.Unlock(); err != nil { // before MLflow, which may be slow
+		return nil, err
+	}
 
 	rec.DurationMS = time.Since(start).Milliseconds()
 	rec.PhasesMS = t.phases

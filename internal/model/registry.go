@@ -1,6 +1,7 @@
 package model
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
+	"github.com/nba-mlops/nba-mlops/internal/dirlock"
 )
 
 // Names inside a models directory.
@@ -20,6 +22,9 @@ const (
 	BestModelFile = "best_model_metrics.json"
 	// DiscardedDir holds models that were not promoted.
 	DiscardedDir = "discarded"
+	// LockFile is the file Lock holds an flock on. It stays in the
+	// directory; only the lock on it comes and goes.
+	LockFile = ".registry.lock"
 )
 
 // ErrNoChampion is returned by Champion when the models directory has no
@@ -38,8 +43,11 @@ type BestModel struct {
 }
 
 // Registry manages the models of one directory: versions, the champion
-// pointer, promotion and discarded models. One train runs at a time per
-// directory; two concurrent runs could pick the same version.
+// pointer, promotion and discarded models. A writer holds Lock from reading
+// the champion it competes with until Promote or Discard has returned, so
+// two writers (two trainings, on one host or on pods sharing a volume) never
+// pick the same version and each decides against the champion that is
+// really current. Readers take no lock: the pointer is replaced by rename.
 type Registry struct {
 	Dir string
 }
@@ -81,6 +89,14 @@ func (r *Registry) Champion() (path string, meta Metrics, err error) {
 	return filepath.Join(r.Dir, bm.Model), bm.Metrics, nil
 }
 
+// Lock takes the directory's exclusive lock for a writer described by
+// owner. With wait = 0 it fails at once when another writer holds it;
+// otherwise it waits up to wait. The error then wraps dirlock.ErrLocked and
+// names the lock file and its holder.
+func (r *Registry) Lock(ctx context.Context, owner string, wait time.Duration) (*dirlock.Lock, error) {
+	return dirlock.Acquire(ctx, r.Dir, LockFile, owner, wait)
+}
+
 // NextVersion returns 1 + the highest version among the model files of the
 // directory, those in discarded/, and best_model_metrics.json, so a version
 // is never reused even after files are cleaned up by hand.
@@ -114,6 +130,7 @@ func (r *Registry) NextVersion() (int, error) {
 // then rewrites best_model_metrics.json to point at it, both atomically: a
 // reader sees the old champion or the new one, and the pointer never names
 // a file that is not complete. It returns the model file's path.
+// The caller holds Lock, so no other writer picks the same version.
 func (r *Registry) Promote(m *Model, now time.Time) (string, error) {
 	n, err := r.NextVersion()
 	if err != nil {
@@ -136,7 +153,7 @@ func (r *Registry) Promote(m *Model, now time.Time) (string, error) {
 }
 
 // Discard gives m the next version and writes it to discarded/, where it
-// stays for inspection. It returns the file's path.
+// stays for inspection. It returns the file's path. The caller holds Lock.
 func (r *Registry) Discard(m *Model, now time.Time) (string, error) {
 	n, err := r.NextVersion()
 	if err != nil {
