@@ -287,7 +287,42 @@ func checkGenerated(t *testing.T, r *rendered) {
 			}
 		}
 	}
+	// Every reference to a Secret or ConfigMap names one the overlay makes
+	// (kustomize rewrote it to the hashed name).
+	for _, d := range r.Docs {
+		walkRefs(d, "", func(kind, name string) {
+			if r.find(kind)[name] == nil {
+				t.Errorf("%s %s refers to %s %q, which the overlay does not make", d["kind"], get(d, "metadata", "name"), kind, name)
+			}
+		})
+	}
 	if len(r.find("PrometheusRule")) != 1 {
 		t.Error("want one PrometheusRule")
+	}
+}
+
+// refKinds maps the keys under which a pod spec refers to a Secret or a
+// ConfigMap by name to the kind they refer to.
+var refKinds = map[string]string{
+	"secretKeyRef": "Secret", "secretRef": "Secret", "secret": "Secret",
+	"configMapKeyRef": "ConfigMap", "configMapRef": "ConfigMap", "configMap": "ConfigMap",
+}
+
+// walkRefs calls fn for every Secret and ConfigMap reference under v.
+func walkRefs(v any, key string, fn func(kind, name string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		if kind, ok := refKinds[key]; ok {
+			if name := str(x["name"]); name != "" {
+				fn(kind, name)
+			}
+		}
+		for k, c := range x {
+			walkRefs(c, k, fn)
+		}
+	case []any:
+		for _, c := range x {
+			walkRefs(c, key, fn)
+		}
 	}
 }
