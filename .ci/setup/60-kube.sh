@@ -3,7 +3,7 @@
 #
 # etcd comes from Debian. kube-apiserver is built from the Go module proxy by
 # tools/kube-apiserver/build.sh, once per machine and version, into
-# $NBA_CI_CACHE/kube-apiserver/<version>/ (cold: about 18 minutes and 3.5 GB
+# $NBA_CI_CACHE/kube-apiserver/<version>/ (cold: 18-30 minutes and 3.5 GB
 # of Go build cache; warm: a second). The test starts and stops both itself,
 # on loopback ports, so there is nothing to clean up here.
 ci_packages+=(etcd-server)
