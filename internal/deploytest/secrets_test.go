@@ -54,6 +54,8 @@ func safeSecretValue(v string) bool {
 	switch {
 	case v == "", v == "|", v == ">", v == ">-", v == "[":
 		return true
+	case v == "true", v == "false": // a switch (automountServiceAccountToken), never a credential
+		return true
 	case strings.HasPrefix(v, "${"), strings.HasPrefix(v, "$${"), strings.HasPrefix(v, "$("), strings.HasPrefix(v, "$$("):
 		return true
 	case strings.HasPrefix(v, "$__file{"), strings.HasPrefix(v, "$__env{"):
@@ -120,6 +122,7 @@ func TestScanSecrets(t *testing.T) {
 		{"secret definition", "  jwt_secret:", false, 0},
 		{"secrets list", "    secrets: [db_password, jwt_secret]", false, 0},
 		{"empty value", "MLFLOW_TRACKING_TOKEN=", false, 0},
+		{"boolean switch", "      automountServiceAccountToken: false", false, 0},
 		{"private key", "-----BEGIN RSA PRIVATE KEY-----", false, 1},
 		{"aws key", "key AKIAABCDEFGHIJKLMNOP here", false, 1},
 		{"github token", "ghp_" + strings.Repeat("a", 36), false, 1},
