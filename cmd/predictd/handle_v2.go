@@ -17,7 +17,7 @@ import (
 )
 
 // The Open Inference Protocol v2 (KServe) surface. The model takes one FP64
-// tensor of shape [N, 39], columns in nba.SeedFeatures order.
+// tensor of shape [N, 39], columns in nba.FeatureNames order.
 const (
 	v2ModelName = "nba-shot"
 	v2MaxRows   = 10_000
@@ -75,7 +75,7 @@ func handleV2Metadata(h *holder) http.Handler {
 				{Name: "label", Datatype: "INT64", Shape: []int{-1}},
 				{Name: "probability", Datatype: "FP64", Shape: []int{-1}},
 			},
-			"parameters": map[string]any{"feature_names": nba.SeedFeatures},
+			"parameters": map[string]any{"feature_names": nba.FeatureNames()},
 		})
 	})
 }
@@ -142,7 +142,7 @@ func parseV2Request(body []byte) (*v2InferRequest, []float64, int, error) {
 	}
 	for i, v := range data {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, nil, 0, fmt.Errorf("input %q: row %d, %s: not a finite number", in.Name, i/nba.NumSeedFeatures, nba.SeedFeatures[i%nba.NumSeedFeatures])
+			return nil, nil, 0, fmt.Errorf("input %q: row %d, %s: not a finite number", in.Name, i/nba.NumSeedFeatures, nba.FeatureName(i%nba.NumSeedFeatures))
 		}
 	}
 	for _, o := range req.Outputs {

@@ -159,7 +159,7 @@ func TestPredictOriginalBody(t *testing.T) {
 	var body map[string]float64
 	json.Unmarshal([]byte(originalBody), &body)
 	var seed [nba.NumSeedFeatures]float64
-	for i, n := range nba.SeedFeatures {
+	for i, n := range nba.FeatureNames() {
 		seed[i] = body[n]
 	}
 	if want := m.ScoreSeed(&seed); want != p {
@@ -404,7 +404,7 @@ func TestV2(t *testing.T) {
 	var body map[string]float64
 	json.Unmarshal([]byte(originalBody), &body)
 	row := make([]float64, nba.NumSeedFeatures)
-	for i, n := range nba.SeedFeatures {
+	for i, n := range nba.FeatureNames() {
 		row[i] = body[n]
 	}
 	// Row 1 is the original body, row 2 a restricted-area layup.

@@ -11,7 +11,7 @@ import (
 )
 
 // Features is the body of POST /predict: the original system's 39 features,
-// named and ordered as nba.SeedFeatures, values unscaled. The decoder does
+// named and ordered as nba.FeatureNames, values unscaled. The decoder does
 // not judge the values (the README's own example sets two zones at once):
 // it only insists on exactly these 39 numbers, each finite.
 type Features struct {
@@ -56,7 +56,7 @@ type Features struct {
 	DayOfWeek                     float64 `json:"Day_of_Week"`
 }
 
-// fields returns pointers to the fields in nba.SeedFeatures order (a test
+// fields returns pointers to the fields in nba.FeatureNames order (a test
 // checks the order against the JSON tags).
 func (f *Features) fields() [nba.NumSeedFeatures]*float64 {
 	return [...]*float64{
@@ -76,7 +76,7 @@ func (f *Features) fields() [nba.NumSeedFeatures]*float64 {
 	}
 }
 
-// Vector returns the features in nba.SeedFeatures order, the column order of
+// Vector returns the features in nba.FeatureNames order, the column order of
 // the model's input.
 func (f Features) Vector() [nba.NumSeedFeatures]float64 {
 	var v [nba.NumSeedFeatures]float64
@@ -97,14 +97,14 @@ func FeaturesFromVector(v [nba.NumSeedFeatures]float64) Features {
 
 var featureIndex = func() map[string]int {
 	m := make(map[string]int, nba.NumSeedFeatures)
-	for i, n := range nba.SeedFeatures {
+	for i, n := range nba.FeatureNames() {
 		m[n] = i
 	}
 	return m
 }()
 
 // DecodeFeatures decodes a /predict body strictly: one JSON object holding
-// exactly the 39 keys of nba.SeedFeatures, each a finite number. Every
+// exactly the 39 keys of nba.FeatureNames, each a finite number. Every
 // problem is reported at once in a *httpjson.ValidationError, located like
 // FastAPI's (["body", "Period"]): a missing key ("missing"), an unknown one
 // ("extra_forbidden"), a key given twice ("duplicate_key"), a string
@@ -122,7 +122,7 @@ func DecodeFeatures(data []byte) (Features, error) {
 			ve.Add(httpjson.Body("Extra inputs are not permitted", "extra_forbidden", string(k)))
 			return
 		}
-		key := nba.SeedFeatures[i]
+		key := nba.FeatureName(i)
 		if have[i] {
 			ve.Add(httpjson.Body("Duplicate key in JSON object", "duplicate_key", key))
 			return
@@ -155,7 +155,7 @@ func DecodeFeatures(data []byte) (Features, error) {
 	}
 	for i, ok := range have {
 		if !ok {
-			ve.Add(httpjson.Body("Field required", "missing", nba.SeedFeatures[i]))
+			ve.Add(httpjson.Body("Field required", "missing", nba.FeatureName(i)))
 		}
 	}
 	if err := ve.Err(); err != nil {

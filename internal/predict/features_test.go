@@ -20,7 +20,7 @@ const readmeBody = ExampleBody
 var readmeVector = [nba.NumSeedFeatures]float64{1, 10, 30, 15, 5, 10, 0.2, 0.5, 0.4, 0.6, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0,
 	1, 0, 0, 0, 1, 1, 0, 0.8, 0.7, 0.9, 2022, 6, 11, 5}
 
-// TestFeaturesOrder pins the struct to nba.SeedFeatures: the JSON tags, the
+// TestFeaturesOrder pins the struct to nba.FeatureNames: the JSON tags, the
 // field order and the order of fields() must all match it.
 func TestFeaturesOrder(t *testing.T) {
 	typ := reflect.TypeFor[Features]()
@@ -28,8 +28,8 @@ func TestFeaturesOrder(t *testing.T) {
 		t.Fatalf("Features has %d fields, want %d", typ.NumField(), nba.NumSeedFeatures)
 	}
 	for i := range typ.NumField() {
-		if tag := typ.Field(i).Tag.Get("json"); tag != nba.SeedFeatures[i] {
-			t.Errorf("field %d (%s) has JSON name %q, want %q", i, typ.Field(i).Name, tag, nba.SeedFeatures[i])
+		if tag := typ.Field(i).Tag.Get("json"); tag != nba.FeatureName(i) {
+			t.Errorf("field %d (%s) has JSON name %q, want %q", i, typ.Field(i).Name, tag, nba.FeatureName(i))
 		}
 		var f Features
 		*f.fields()[i] = 1
@@ -50,7 +50,7 @@ func TestFeaturesOrder(t *testing.T) {
 	}
 	// Encoding writes the keys in SeedFeatures order, as the original's clients do.
 	pos := -1
-	for _, n := range nba.SeedFeatures {
+	for _, n := range nba.FeatureNames() {
 		p := strings.Index(string(b), `"`+n+`"`)
 		if p <= pos {
 			t.Fatalf("key %s out of order in %s", n, b)
@@ -212,7 +212,7 @@ func FuzzDecodePredictRequest(f *testing.F) {
 		if err := json.Unmarshal(data, &keys); err != nil || len(keys) != nba.NumSeedFeatures {
 			t.Fatalf("accepted a body with %d keys (%v)", len(keys), err)
 		}
-		for _, n := range nba.SeedFeatures {
+		for _, n := range nba.FeatureNames() {
 			if _, ok := keys[n]; !ok {
 				t.Fatalf("accepted a body without %s", n)
 			}
@@ -220,7 +220,7 @@ func FuzzDecodePredictRequest(f *testing.F) {
 		v := got.Vector()
 		for i, x := range v {
 			if math.IsInf(x, 0) || math.IsNaN(x) {
-				t.Fatalf("accepted a non-finite %s = %v", nba.SeedFeatures[i], x)
+				t.Fatalf("accepted a non-finite %s = %v", nba.FeatureName(i), x)
 			}
 		}
 		type lenient Features // no UnmarshalJSON

@@ -202,7 +202,7 @@ const maxText = 100
 // columnField maps a Kaggle column to its request member.
 var columnField = func() [nba.NumColumns]string {
 	var m [nba.NumColumns]string
-	for i, c := range nba.Columns {
+	for i, c := range nba.Columns() {
 		m[i] = strings.ToLower(strings.ReplaceAll(c, " ", "_"))
 	}
 	return m
@@ -320,7 +320,7 @@ func (r ShotRequest) Shot() (nba.Shot, error) {
 	dataset.Validate(&check, &rep)
 	for _, is := range rep.Errors {
 		field := ""
-		for col, name := range nba.Columns {
+		for col, name := range nba.Columns() {
 			if name == is.Field {
 				field = columnField[col]
 			}
