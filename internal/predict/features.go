@@ -116,7 +116,7 @@ func DecodeFeatures(data []byte) (Features, error) {
 		have [nba.NumSeedFeatures]bool
 		ve   httpjson.ValidationError
 	)
-	err := eachMember(data, func(k []byte, raw json.RawMessage) {
+	err := httpjson.EachMember(data, func(k []byte, raw json.RawMessage) {
 		i, ok := featureIndex[string(k)]
 		if !ok {
 			ve.Add(httpjson.Body("Extra inputs are not permitted", "extra_forbidden", string(k)))
@@ -128,7 +128,7 @@ func DecodeFeatures(data []byte) (Features, error) {
 			return
 		}
 		have[i] = true
-		switch kind(raw) {
+		switch httpjson.Kind(raw) {
 		case '0':
 		case '"':
 			ve.Add(httpjson.Body("Input should be a valid number, unable to parse string as a number", "float_parsing", key))

@@ -106,7 +106,7 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 	fields := r.members()
 	index := shotFieldIndex
 	var have [numShotFields]bool
-	err := eachMember(data, func(k []byte, raw json.RawMessage) {
+	err := httpjson.EachMember(data, func(k []byte, raw json.RawMessage) {
 		i, ok := index[string(k)]
 		if !ok {
 			ve.Add(httpjson.Body("Extra inputs are not permitted", "extra_forbidden", string(k)))
@@ -119,7 +119,7 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 			return
 		}
 		have[i] = true
-		kd := kind(raw)
+		kd := httpjson.Kind(raw)
 		if kd == 'n' && (f.optNum != nil || f.optTxt != nil) {
 			return // null: absent
 		}
