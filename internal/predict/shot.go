@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nba-mlops/nba-mlops/internal/court"
@@ -214,12 +215,43 @@ var columnField = func() [nba.NumColumns]string {
 // (package dataset) to the completed shot, so a shot accepted here is one
 // that ingest accepts once it has a Game ID and a label. Errors: a
 // *httpjson.ValidationError listing every problem, each located at the
-// member that causes it (a given zone that contradicts x/y names the zone).
-func (r ShotRequest) Shot() (nba.Shot, error) {
+// member that causes it (a given zone that contradicts x/y names the zone,
+// a date outside the seasons names game_date).
+func (r ShotRequest) Shot() (nba.Shot, error) { return r.shotAt(time.Now()) }
+
+// shotAt is Shot on the day now: the current season bounds game_date.
+func (r ShotRequest) shotAt(now time.Time) (nba.Shot, error) {
 	var ve httpjson.ValidationError
-	bad := func(field, format string, args ...any) {
-		ve.Add(httpjson.Body("Value error, "+fmt.Sprintf(format, args...), "value_error", field))
+	r.checkTexts(&ve)
+	r.checkNumbers(&ve)
+	if r.SeasonType != nba.SeasonRegular && r.SeasonType != nba.SeasonPlayoffs {
+		ve.Add(httpjson.Body(fmt.Sprintf("Input should be %q or %q", nba.SeasonRegular, nba.SeasonPlayoffs), "literal_error", "season_type"))
 	}
+	season := r.checkDate(&ve, now)
+	teamID, known := league.TeamIDOf(r.TeamName)
+	if !known {
+		valueError(&ve, "team_name", "%q is not a team of the data set", r.TeamName)
+	}
+	if r.TeamID != nil {
+		teamID = int32(*r.TeamID)
+	}
+	if ve.Err() != nil {
+		return nba.Shot{}, &ve
+	}
+	s := r.derive(teamID)
+	r.checkAsDataset(&ve, s, season)
+	if err := ve.Err(); err != nil {
+		return nba.Shot{}, err
+	}
+	return s, nil
+}
+
+func valueError(ve *httpjson.ValidationError, field, format string, args ...any) {
+	ve.Add(httpjson.Body("Value error, "+fmt.Sprintf(format, args...), "value_error", field))
+}
+
+// checkTexts applies the text rule to every text member given.
+func (r *ShotRequest) checkTexts(ve *httpjson.ValidationError) {
 	for _, t := range []struct {
 		name string
 		v    *string
@@ -233,22 +265,25 @@ func (r ShotRequest) Shot() (nba.Shot, error) {
 			continue
 		}
 		if msg := checkText(*t.v); msg != "" {
-			bad(t.name, "%s", msg)
+			valueError(ve, t.name, "%s", msg)
 		}
 	}
-	// The narrow integer columns: range-check before converting, or 257
-	// would wrap to a valid period 1.
+}
+
+// checkNumbers range-checks the integer members before they are narrowed
+// to the shot's small types, or 257 would wrap to a valid period 1.
+func (r *ShotRequest) checkNumbers(ve *httpjson.ValidationError) {
 	for _, n := range []struct {
 		name     string
 		v        int
 		min, max int
 	}{
-		{"period", r.Period, 1, 10}, {"minutes_remaining", r.MinutesRemaining, 0, 11},
-		{"seconds_remaining", r.SecondsRemaining, 0, 59},
-		{"x_location", r.XLocation, -court.SidelineX, court.SidelineX}, {"y_location", r.YLocation, -60, 890},
+		{"period", r.Period, 1, maxPeriod}, {"minutes_remaining", r.MinutesRemaining, 0, maxMinutes},
+		{"seconds_remaining", r.SecondsRemaining, 0, maxSeconds},
+		{"x_location", r.XLocation, -court.SidelineX, court.SidelineX}, {"y_location", r.YLocation, minY, maxY},
 	} {
 		if n.v < n.min || n.v > n.max {
-			bad(n.name, "%d is outside %d..%d", n.v, n.min, n.max)
+			valueError(ve, n.name, "%d is outside %d..%d", n.v, n.min, n.max)
 		}
 	}
 	// A request built in Go, not decoded, can hold ints that do not fit the
@@ -258,32 +293,50 @@ func (r ShotRequest) Shot() (nba.Shot, error) {
 		v    *int
 	}{{"player_id", &r.PlayerID}, {"game_date", &r.GameDate}, {"game_id", r.GameID}, {"team_id", r.TeamID}, {"game_event_id", r.GameEventID}} {
 		if n.v != nil && (*n.v < math.MinInt32 || *n.v > math.MaxInt32) {
-			bad(n.name, "%d does not fit 32 bits", *n.v)
+			valueError(ve, n.name, "%d does not fit 32 bits", *n.v)
 		}
 	}
 	if r.ShotDistance != nil && (*r.ShotDistance < 0 || *r.ShotDistance > math.MaxInt16) {
-		bad("shot_distance", "%d is outside 0..%d", *r.ShotDistance, math.MaxInt16)
+		valueError(ve, "shot_distance", "%d is outside 0..%d", *r.ShotDistance, math.MaxInt16)
 	}
-	if r.SeasonType != nba.SeasonRegular && r.SeasonType != nba.SeasonPlayoffs {
-		ve.Add(httpjson.Body(fmt.Sprintf("Input should be %q or %q", nba.SeasonRegular, nba.SeasonPlayoffs), "literal_error", "season_type"))
-	}
-	date, dateErr := league.ParseDate(int32(r.GameDate))
-	if dateErr != nil {
-		bad("game_date", "%d is not a calendar date written YYYYMMDD", r.GameDate)
-	}
-	teamID, known := league.TeamIDOf(r.TeamName)
-	if !known {
-		bad("team_name", "%q is not a team of the data set", r.TeamName)
-	}
-	if r.TeamID != nil {
-		teamID = int32(*r.TeamID)
-	}
-	if ve.Err() != nil {
-		return nba.Shot{}, &ve
-	}
+}
 
+// checkDate checks that game_date is a calendar date in a season from the
+// first of the data set to the current one, and returns that season.
+func (r *ShotRequest) checkDate(ve *httpjson.ValidationError, now time.Time) int {
+	season, msg := seasonOfDate(r.GameDate, now)
+	if msg != "" {
+		valueError(ve, "game_date", "%s", msg)
+	}
+	return season
+}
+
+// seasonOfDate returns the season of a YYYYMMDD game date, or why the date
+// is not one a game of the data can have: not a calendar date, before the
+// first season of the data set, or after the season under way at now.
+func seasonOfDate(d int, now time.Time) (int, string) {
+	if d < math.MinInt32 || d > math.MaxInt32 {
+		return 0, fmt.Sprintf("%d is not a calendar date written YYYYMMDD", d)
+	}
+	date, err := league.ParseDate(int32(d))
+	if err != nil {
+		return 0, fmt.Sprintf("%d is not a calendar date written YYYYMMDD", d)
+	}
+	season, current := league.SeasonOf(date), league.SeasonOf(now)
+	switch {
+	case season < league.FirstSeason:
+		return 0, fmt.Sprintf("%d is before the first season of the data set (%s)", d, league.SeasonLabel(league.FirstSeason))
+	case season > current:
+		return 0, fmt.Sprintf("%d is after the current season (%s)", d, league.SeasonLabel(current))
+	}
+	return season, ""
+}
+
+// derive completes the request into a shot: zones, shot type and distance
+// from x/y where the caller gave none.
+func (r *ShotRequest) derive(teamID int32) nba.Shot {
 	z := court.Classify(r.XLocation, r.YLocation)
-	s := nba.Shot{
+	return nba.Shot{
 		GameID:           int32(deref(r.GameID, 0)),
 		GameEventID:      int32(deref(r.GameEventID, 0)),
 		PlayerID:         int32(r.PlayerID),
@@ -306,18 +359,22 @@ func (r ShotRequest) Shot() (nba.Shot, error) {
 		AwayTeam:         r.AwayTeam,
 		SeasonType:       r.SeasonType,
 	}
-	// The data set's validator needs a Game ID and an event: lend it valid
-	// ones for this season and type when the caller gave none, so that only
-	// what the caller said is judged.
-	check := s
+}
+
+// checkAsDataset applies the data set's validator to the completed shot
+// and locates each problem at the member that causes it. The validator
+// needs a Game ID and an event: it is lent valid ones for this season and
+// type when the caller gave none, so that only what the caller said is
+// judged.
+func (r *ShotRequest) checkAsDataset(ve *httpjson.ValidationError, s nba.Shot, season int) {
 	if r.GameID == nil {
-		check.GameID = placeholderGameID(league.SeasonOf(date), r.SeasonType == nba.SeasonPlayoffs)
+		s.GameID = placeholderGameID(season, r.SeasonType == nba.SeasonPlayoffs)
 	}
 	if r.GameEventID == nil {
-		check.GameEventID = 1
+		s.GameEventID = 1
 	}
 	var rep dataset.Report
-	dataset.Validate(&check, &rep)
+	dataset.Validate(&s, &rep)
 	for _, is := range rep.Errors {
 		field := ""
 		for col, name := range nba.Columns() {
@@ -335,10 +392,6 @@ func (r ShotRequest) Shot() (nba.Shot, error) {
 			ve.Add(httpjson.Body(msg, "value_error", field))
 		}
 	}
-	if err := ve.Err(); err != nil {
-		return nba.Shot{}, err
-	}
-	return s, nil
 }
 
 // WithDerived returns r with its optional members filled from s (the result
