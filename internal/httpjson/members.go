@@ -136,3 +136,30 @@ func Kind(raw json.RawMessage) byte {
 		return '0' // a number
 	}
 }
+
+// EachElement walks the JSON array raw, which must be valid JSON (as a
+// json.RawMessage decoded by Unmarshal is), calling fn with each element's
+// raw value in order; it stops at the first error fn returns. A value that
+// is not an array is an error.
+func EachElement(raw []byte, fn func(el json.RawMessage) error) error {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return errors.New("not an array")
+	}
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == ']' {
+		return nil
+	}
+	for i < len(raw) {
+		end := valueEnd(raw, i)
+		if err := fn(raw[i:end]); err != nil {
+			return err
+		}
+		i = skipSpace(raw, end)
+		if i >= len(raw) || raw[i] == ']' {
+			return nil
+		}
+		i = skipSpace(raw, i+1) // past the ','
+	}
+	return nil
+}
