@@ -319,4 +319,3 @@ func handleV2Infer(h *holder, m *metrics) http.Handler {
 		httpjson.Encode(w, http.StatusOK, resp)
 	})
 }
-
