@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
 	"github.com/nba-mlops/nba-mlops/internal/store"
 )
@@ -25,8 +26,8 @@ func (instantPredictor) Predict(context.Context, predict.Features) (predict.Pred
 	return predict.Prediction{Prediction: 1, Probability: 0.7, ModelVersion: "v1"}, nil
 }
 
-func (instantPredictor) PredictShot(context.Context, predict.ShotRequest) (predict.ShotPrediction, error) {
-	return predict.ShotPrediction{Prediction: predict.Prediction{Prediction: 1, Probability: 0.7, ModelVersion: "v1"}}, nil
+func (instantPredictor) PredictRecord(context.Context, *nba.Shot) (predict.Prediction, error) {
+	return predict.Prediction{Prediction: 1, Probability: 0.7, ModelVersion: "v1"}, nil
 }
 
 func (instantPredictor) Ready(context.Context) error { return nil }

@@ -44,7 +44,9 @@ type (
 	// predictor is the prediction service (predict.Client).
 	predictor interface {
 		Predict(ctx context.Context, f predict.Features) (predict.Prediction, error)
-		PredictShot(ctx context.Context, r predict.ShotRequest) (predict.ShotPrediction, error)
+		// PredictRecord scores a shot validated and completed here
+		// (predict.ShotRequest.Shot), which predictd does not validate again.
+		PredictRecord(ctx context.Context, s *nba.Shot) (predict.Prediction, error)
 		Ready(ctx context.Context) error
 	}
 )
