@@ -187,8 +187,9 @@ func parseInt(raw json.RawMessage, k byte, key string) (int, httpjson.FieldError
 	return int(x), httpjson.FieldError{}, true
 }
 
-// UnmarshalJSON decodes strictly with DecodeShotRequest.
-func (r *ShotRequest) UnmarshalJSON(data []byte) error {
+// DecodeJSON decodes strictly with DecodeShotRequest
+// (httpjson.StrictDecoder), in one pass.
+func (r *ShotRequest) DecodeJSON(data []byte) error {
 	got, err := DecodeShotRequest(data)
 	if err != nil {
 		return err
@@ -196,6 +197,9 @@ func (r *ShotRequest) UnmarshalJSON(data []byte) error {
 	*r = got
 	return nil
 }
+
+// UnmarshalJSON decodes strictly with DecodeShotRequest.
+func (r *ShotRequest) UnmarshalJSON(data []byte) error { return r.DecodeJSON(data) }
 
 // maxText bounds the free-text members; real values are under 40 bytes.
 const maxText = 100
