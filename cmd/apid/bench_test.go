@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nba-mlops/nba-mlops/internal/auth"
-	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
 	"github.com/nba-mlops/nba-mlops/internal/store"
 )
@@ -26,7 +25,7 @@ func (instantPredictor) Predict(context.Context, predict.Features) (predict.Pred
 	return predict.Prediction{Prediction: 1, Probability: 0.7, ModelVersion: "v1"}, nil
 }
 
-func (instantPredictor) PredictRecord(context.Context, *nba.Shot) (predict.Prediction, error) {
+func (instantPredictor) PredictRecord(context.Context, []byte) (predict.Prediction, error) {
 	return predict.Prediction{Prediction: 1, Probability: 0.7, ModelVersion: "v1"}, nil
 }
 

@@ -61,8 +61,8 @@ func handlePredict(logger *slog.Logger, p predictor, preds predictionStore) http
 // validated and completed (zones, distance, shot type, team id) once, here;
 // predictd scores the completed record without validating it again
 // (predict.PathPredictRecord). The row stores the body as the caller sent it
-// and the completed request, so that, once verified, the shot can go back
-// into the training data (apid export-feedback).
+// and the record, so that, once verified, the shot can go back into the
+// training data (apid export-feedback).
 func handlePredictShot(logger *slog.Logger, p predictor, preds predictionStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := httpjson.ReadJSON(r)
@@ -85,22 +85,27 @@ func handlePredictShot(logger *slog.Logger, p predictor, preds predictionStore) 
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		res, err := p.PredictRecord(r.Context(), &shot)
+		// One encoding of the completed shot: predictd scores it and the row
+		// stores it (the form export-feedback reads).
+		record, err := req.Record(shot)
 		if err != nil {
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		// The input as sent (compacted: the body is valid JSON) and the
-		// completed request, the form export-feedback reads.
+		res, err := p.PredictRecord(r.Context(), record)
+		if err != nil {
+			httpjson.Error(w, r, logger, err)
+			return
+		}
+		// The input as sent, compacted (the body is valid JSON), not
+		// encoded again from what was decoded.
 		var input bytes.Buffer
-		err1 := json.Compact(&input, body)
-		raw, err2 := json.Marshal(req.WithDerived(shot))
-		if err1 != nil || err2 != nil {
-			httpjson.Error(w, r, logger, fmt.Errorf("encode shot: %v %v", err1, err2))
+		if err := json.Compact(&input, body); err != nil {
+			httpjson.Error(w, r, logger, fmt.Errorf("compact shot body: %w", err))
 			return
 		}
 		rec := store.Prediction{UserID: u.ID, Prediction: res.Prediction, Probability: res.Probability,
-			ModelVersion: res.ModelVersion, Input: input.Bytes(), RawShot: raw}
+			ModelVersion: res.ModelVersion, Input: input.Bytes(), RawShot: record}
 		if err := preds.CreatePrediction(r.Context(), &rec); err != nil {
 			httpjson.Error(w, r, logger, err)
 			return

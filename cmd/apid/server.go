@@ -44,9 +44,10 @@ type (
 	// predictor is the prediction service (predict.Client).
 	predictor interface {
 		Predict(ctx context.Context, f predict.Features) (predict.Prediction, error)
-		// PredictRecord scores a shot validated and completed here
-		// (predict.ShotRequest.Shot), which predictd does not validate again.
-		PredictRecord(ctx context.Context, s *nba.Shot) (predict.Prediction, error)
+		// PredictRecord scores the record (predict.ShotRequest.Record) of a
+		// shot validated and completed here, which predictd does not
+		// validate again.
+		PredictRecord(ctx context.Context, record []byte) (predict.Prediction, error)
 		Ready(ctx context.Context) error
 	}
 )

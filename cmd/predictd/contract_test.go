@@ -27,7 +27,7 @@ func TestContentTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	record, _ := json.Marshal(shot)
+	record, _ := req.Record(shot)
 	v2, _ := json.Marshal(map[string]any{"inputs": []any{map[string]any{"name": "input-0", "shape": []int{1, 39},
 		"datatype": "FP64", "data": mustFeatures(t)}}})
 	for path, body := range map[string]string{
@@ -76,7 +76,7 @@ func TestPredictRecord(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	record, _ := json.Marshal(shot)
+	record, _ := req.Record(shot)
 	code, viaRecord := s.do(t, "POST", "/predict/record", string(record))
 	if code != 200 {
 		t.Fatalf("POST /predict/record = %d %v", code, viaRecord)

@@ -22,11 +22,11 @@ import (
 const (
 	PathPredict     = "/predict"
 	PathPredictShot = "/predict/shot"
-	// PathPredictRecord scores a complete shot record (nba.Shot's JSON)
-	// that its caller has already validated and derived from a
-	// /predict/shot body, as apid does: predictd checks only the bounds
-	// that keep the model's arithmetic meaningful, not the whole request
-	// again.
+	// PathPredictRecord scores a shot record (ShotRequest.Record: the
+	// request with every derived member) that its caller has already
+	// validated and derived from a /predict/shot body, as apid does:
+	// predictd checks only the bounds that keep the model's arithmetic
+	// meaningful, not the whole request again.
 	PathPredictRecord = "/predict/record"
 	PathReady         = "/readyz"
 )
@@ -86,17 +86,14 @@ func (c *Client) Predict(ctx context.Context, f Features) (Prediction, error) {
 	return p, err
 }
 
-// PredictRecord scores a shot that the caller has validated and completed
-// with ShotRequest.Shot: predictd scores it through its model's transform
-// without validating the request again.
+// PredictRecord scores a shot record (ShotRequest.Record) of a request that
+// the caller has validated and completed with ShotRequest.Shot: predictd
+// scores it through its model's transform without validating the request
+// again.
 // Errors: as Predict.
-func (c *Client) PredictRecord(ctx context.Context, s *nba.Shot) (Prediction, error) {
-	body, err := json.Marshal(s)
-	if err != nil {
-		return Prediction{}, fmt.Errorf("predict: encode shot: %w", err)
-	}
+func (c *Client) PredictRecord(ctx context.Context, record []byte) (Prediction, error) {
 	var p Prediction
-	err = c.post(ctx, PathPredictRecord, body, &p)
+	err := c.post(ctx, PathPredictRecord, record, &p)
 	if err == nil {
 		err = p.check()
 	}

@@ -100,7 +100,11 @@ func TestClientPredict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.PredictRecord(t.Context(), &s)
+	record, err := req.Record(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.PredictRecord(t.Context(), record)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,8 +125,12 @@ func TestClientPassesValidationThrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Period = 0 // apid would refuse it itself; predictd must too
-	_, err = c.PredictRecord(t.Context(), &s)
+	req.Period = 0 // apid would refuse it itself; predictd must too
+	record, err := req.Record(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.PredictRecord(t.Context(), record)
 	var ve *httpjson.ValidationError
 	if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Loc[1] != "period" || ve.Fields[0].Type != "value_error" {
 		t.Fatalf("PredictRecord(period 0) = %v, want predictd's 422 detail", err)

@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -134,22 +135,22 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 			if f.num != nil {
 				*f.num = v
 			} else {
-				*f.optNum = &v
+				*f.optNum = ptr(v) // only optional members pay for the pointer
 			}
 		default:
 			if kd != '"' {
 				ve.Add(httpjson.Body("Input should be a valid string", "string_type", key))
 				return
 			}
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
+			s, ok := unquote(raw)
+			if !ok {
 				ve.Add(httpjson.Body("Input should be a valid string", "string_type", key))
 				return
 			}
 			if f.text != nil {
 				*f.text = s
 			} else {
-				*f.optTxt = &s
+				*f.optTxt = ptr(s)
 			}
 		}
 	})
@@ -167,9 +168,46 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 	return r, nil
 }
 
+// unquote returns the value of a JSON string; the common string without
+// escapes costs one allocation, not a second decoder.
+func unquote(raw json.RawMessage) (string, bool) {
+	if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err == nil
+}
+
+// smallInt reads the common integer, -?[0-9]{1,9}, without allocating
+// (strconv keeps the text in its error, so its argument escapes).
+func smallInt(raw []byte) (int, bool) {
+	neg := len(raw) > 0 && raw[0] == '-'
+	if neg {
+		raw = raw[1:]
+	}
+	if len(raw) == 0 || len(raw) > 9 || (raw[0] == '0' && len(raw) > 1) {
+		return 0, false
+	}
+	v := 0
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
 func parseInt(raw json.RawMessage, k byte, key string) (int, httpjson.FieldError, bool) {
 	if k != '0' {
 		return 0, httpjson.Body("Input should be a valid integer", "int_type", key), false
+	}
+	if v, ok := smallInt(raw); ok {
+		return v, httpjson.FieldError{}, true
 	}
 	if v, err := strconv.ParseInt(string(raw), 10, 32); err == nil {
 		return int(v), httpjson.FieldError{}, true
@@ -340,6 +378,16 @@ func seasonOfDate(d int, now time.Time) (int, string) {
 // from x/y where the caller gave none.
 func (r *ShotRequest) derive(teamID int32) nba.Shot {
 	z := court.Classify(r.XLocation, r.YLocation)
+	return r.shot(teamID, z)
+}
+
+// complete turns a record, whose derived members are all given, into its
+// shot without deriving anything.
+func (r *ShotRequest) complete(teamID int32) nba.Shot { return r.shot(teamID, court.Zones{}) }
+
+// shot builds the shot of the request, taking the optional members from z
+// where the request has none.
+func (r *ShotRequest) shot(teamID int32, z court.Zones) nba.Shot {
 	return nba.Shot{
 		GameID:           int32(deref(r.GameID, 0)),
 		GameEventID:      int32(deref(r.GameEventID, 0)),
@@ -438,6 +486,8 @@ func checkText(s string) string {
 	}
 	return ""
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func deref[T any](p *T, def T) T {
 	if p == nil {
