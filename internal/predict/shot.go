@@ -168,10 +168,12 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 	return r, nil
 }
 
-// unquote returns the value of a JSON string; the common string without
-// escapes costs one allocation, not a second decoder.
+// unquote returns the value of a JSON string as encoding/json reads it; the
+// common string without escapes costs one allocation, not a second decoder.
 func unquote(raw json.RawMessage) (string, bool) {
-	if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 {
+	// encoding/json turns invalid UTF-8 into U+FFFD; the fast path must
+	// read the same string, so it takes only valid UTF-8.
+	if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 		return string(raw[1 : len(raw)-1]), true
 	}
 	var s string
