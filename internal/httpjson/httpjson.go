@@ -146,7 +146,7 @@ func Unmarshal(body []byte, v any) error {
 }
 
 // duplicateKey returns the location of the first key that an object of the
-// valid JSON document data repeats, or nil. encoding/json would silently
+// valid JSON document data repeats (in any case), or nil. encoding/json would silently
 // keep the last value; a body that says two things is refused instead.
 func duplicateKey(data []byte) []any {
 	_, loc := walkKeys(data, skipSpace(data, 0))
@@ -208,7 +208,9 @@ func walkKeys(data []byte, i int) (int, []any) {
 
 // keySet holds the keys of one object: a slice for the usual few, a map
 // once there are many, so that an object of a million keys costs a million
-// steps, not a million squared.
+// steps, not a million squared. Keys compare without regard to case, as
+// encoding/json matches them to fields: {"username": …, "USERNAME": …}
+// would otherwise set one field twice and keep the last.
 type keySet struct {
 	few  []string
 	many map[string]struct{}
@@ -217,20 +219,21 @@ type keySet struct {
 // add adds k and reports whether it was new.
 func (s *keySet) add(k string) bool {
 	if s.many != nil {
-		if _, ok := s.many[k]; ok {
+		f := strings.ToLower(k)
+		if _, ok := s.many[f]; ok {
 			return false
 		}
-		s.many[k] = struct{}{}
+		s.many[f] = struct{}{}
 		return true
 	}
-	if slices.Contains(s.few, k) {
+	if slices.ContainsFunc(s.few, func(o string) bool { return strings.EqualFold(o, k) }) {
 		return false
 	}
 	s.few = append(s.few, k)
 	if len(s.few) == 32 {
 		s.many = make(map[string]struct{}, 64)
 		for _, f := range s.few {
-			s.many[f] = struct{}{}
+			s.many[strings.ToLower(f)] = struct{}{}
 		}
 	}
 	return true

@@ -61,6 +61,8 @@ func TestDecode(t *testing.T) {
 		// encoding/json keeps the last of two values; Decode refuses the body.
 		{"duplicate key", `{"username":"a","password":"b","username":"root"}`, []FieldError{Body("Duplicate key in JSON object", "duplicate_key", "username")}, 0},
 		{"duplicate escaped key", `{"username":"a","password":"b","user\u006eame":"root"}`, []FieldError{Body("Duplicate key in JSON object", "duplicate_key", "username")}, 0},
+		{"duplicate key in another case", `{"username":"a","password":"b","USERNAME":"root"}`, []FieldError{Body("Duplicate key in JSON object", "duplicate_key", "USERNAME")}, 0},
+		{"many keys, one repeated in another case", `{"username":"a","password":"b"` + manyKeys(100, false) + `,"K99":1}`, []FieldError{Body("Duplicate key in JSON object", "duplicate_key", "K99")}, 0},
 		{"duplicate nested key", `{"username":"a","password":"b","x":[{},{"k":1,"k":2}]}`, []FieldError{Body("Duplicate key in JSON object", "duplicate_key", "x", 1, "k")}, 0},
 		{"same key in two objects", `{"username":"a","password":"b","x":[{"k":1},{"k":2}],"y":{"k":3}}`, nil, 0},
 		{"many keys", `{"username":"a","password":"b"` + manyKeys(100, false) + `}`, nil, 0},
