@@ -25,8 +25,8 @@ func (instantPredictor) Predict(context.Context, predict.Features) (predict.Pred
 	return predict.Prediction{Prediction: 1, Probability: 0.7, ModelVersion: "v1"}, nil
 }
 
-func (instantPredictor) PredictShot(context.Context, predict.ShotRequest) (predict.ShotPrediction, error) {
-	return predict.ShotPrediction{Prediction: predict.Prediction{Prediction: 1, Probability: 0.7, ModelVersion: "v1"}}, nil
+func (instantPredictor) PredictRecord(context.Context, []byte) (predict.Prediction, error) {
+	return predict.Prediction{Prediction: 1, Probability: 0.7, ModelVersion: "v1"}, nil
 }
 
 func (instantPredictor) Ready(context.Context) error { return nil }

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 
@@ -85,6 +87,12 @@ func handleSignup(logger *slog.Logger, users userStore, hasher *auth.Hasher, lim
 	})
 }
 
+// The form media types of POST /token.
+const (
+	formURLEncoded = "application/x-www-form-urlencoded"
+	formMultipart  = "multipart/form-data"
+)
+
 var errBadLogin = &nba.Error{Code: nba.EUnauthorized, Message: "Incorrect username or password"}
 
 type tokenResponse struct {
@@ -94,8 +102,13 @@ type tokenResponse struct {
 }
 
 // loginForm reads the OAuth2 password form (what the original's clients and
-// Swagger UI send), or the same fields as a JSON object.
+// Swagger UI send: application/x-www-form-urlencoded, or multipart/form-data
+// as FastAPI's form parser also reads), or the same fields as a JSON object.
+// Any other media type is a 415.
 func loginForm(r *http.Request) (username, password string, err error) {
+	if err := httpjson.RequireContentType(r, formURLEncoded, formMultipart, "application/json"); err != nil {
+		return "", "", err
+	}
 	body, err := httpjson.ReadBody(r)
 	if err != nil {
 		return "", "", err
@@ -105,7 +118,9 @@ func loginForm(r *http.Request) (username, password string, err error) {
 		get  func(string) (string, bool)
 		kind = "form"
 	)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json":
 		kind = "json"
 		var v struct {
 			Username  *string `json:"username"`
@@ -122,7 +137,20 @@ func loginForm(r *http.Request) (username, password string, err error) {
 			}
 			return *p, true
 		}
-	} else {
+	case formMultipart:
+		form, err := multipart.NewReader(bytes.NewReader(body), params["boundary"]).ReadForm(httpjson.MaxBodyBytes)
+		if err != nil || params["boundary"] == "" {
+			return "", "", httpjson.Invalid(httpjson.Body("Unable to parse the multipart form", "form_invalid"))
+		}
+		defer func() { _ = form.RemoveAll() }()
+		get = func(k string) (string, bool) {
+			v, ok := form.Value[k]
+			if !ok || len(v) == 0 {
+				return "", false
+			}
+			return v[0], true
+		}
+	default: // the urlencoded form, also when no Content-Type is given
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
 			return "", "", httpjson.Invalid(httpjson.Body("Unable to parse the form", "form_invalid"))

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -56,13 +57,20 @@ func handlePredict(logger *slog.Logger, p predictor, preds predictionStore) http
 	})
 }
 
-// handlePredictShot is POST /predict/shot: a raw shot, checked and
-// completed (zones, distance, shot type, team id) here, scored by predictd,
-// and stored with its raw record so that, once verified, it can go back into
-// the training data (apid export-feedback).
+// handlePredictShot is POST /predict/shot: a raw shot, decoded once,
+// validated and completed (zones, distance, shot type, team id) once, here;
+// predictd scores the completed record without validating it again
+// (predict.PathPredictRecord). The row stores the body as the caller sent it
+// and the record, so that, once verified, the shot can go back into the
+// training data (apid export-feedback).
 func handlePredictShot(logger *slog.Logger, p predictor, preds predictionStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := httpjson.Decode[predict.ShotRequest](r)
+		body, err := httpjson.ReadJSON(r)
+		if err != nil {
+			httpjson.Error(w, r, logger, err)
+			return
+		}
+		req, err := predict.DecodeShotRequest(body)
 		if err != nil {
 			httpjson.Error(w, r, logger, err)
 			return
@@ -77,24 +85,31 @@ func handlePredictShot(logger *slog.Logger, p predictor, preds predictionStore) 
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		full := req.WithDerived(shot)
-		res, err := p.PredictShot(r.Context(), full)
+		// One encoding of the completed shot: predictd scores it and the row
+		// stores it (the form export-feedback reads).
+		record, err := req.Record(shot)
 		if err != nil {
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		input, err1 := json.Marshal(req)
-		raw, err2 := json.Marshal(full)
-		if err1 != nil || err2 != nil {
-			httpjson.Error(w, r, logger, fmt.Errorf("encode shot: %v %v", err1, err2))
+		res, err := p.PredictRecord(r.Context(), record)
+		if err != nil {
+			httpjson.Error(w, r, logger, err)
 			return
 		}
-		rec := store.Prediction{UserID: u.ID, Prediction: res.Prediction.Prediction, Probability: res.Probability,
-			ModelVersion: res.ModelVersion, Input: input, RawShot: raw}
+		// The input as sent, compacted (the body is valid JSON), not
+		// encoded again from what was decoded.
+		var input bytes.Buffer
+		if err := json.Compact(&input, body); err != nil {
+			httpjson.Error(w, r, logger, fmt.Errorf("compact shot body: %w", err))
+			return
+		}
+		rec := store.Prediction{UserID: u.ID, Prediction: res.Prediction, Probability: res.Probability,
+			ModelVersion: res.ModelVersion, Input: input.Bytes(), RawShot: record}
 		if err := preds.CreatePrediction(r.Context(), &rec); err != nil {
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		httpjson.Encode(w, http.StatusOK, shotPredictResponse{PredictionID: rec.ID, ShotPrediction: res})
+		httpjson.Encode(w, http.StatusOK, shotPredictResponse{PredictionID: rec.ID, ShotPrediction: predict.ShotPredictionOf(&shot, res)})
 	})
 }

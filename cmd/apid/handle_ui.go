@@ -130,7 +130,7 @@ func handleLeague(logger *slog.Logger) http.Handler {
 			GameDate: d, Season: season, SeasonLabel: league.SeasonLabel(season),
 			InDataSet:   season >= league.FirstSeason && season <= league.LastSeason,
 			Teams:       []leagueTeam{},
-			ActionTypes: slices.Sorted(slices.Values(nba.ActionTypes)),
+			ActionTypes: slices.Sorted(slices.Values(nba.ActionTypes())),
 			SeasonTypes: []string{nba.SeasonRegular, nba.SeasonPlayoffs},
 		}
 		for _, t := range league.TeamsIn(season) {

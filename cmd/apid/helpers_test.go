@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/features"
 	"github.com/nba-mlops/nba-mlops/internal/httpjson"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
 	"github.com/nba-mlops/nba-mlops/internal/store"
@@ -96,19 +97,19 @@ func (f *fakePredictd) handler() http.Handler {
 			return
 		}
 		p := 0
-		if ft.ShotDistance < 10 {
+		if ft[features.SeedShotDistance] < 10 {
 			p = 1
 		}
 		httpjson.Encode(w, 200, predict.Prediction{Prediction: p, Probability: 0.25 + 0.5*float64(p), ModelVersion: f.version.Load().(string)})
 	})
-	mux.HandleFunc("POST /predict/shot", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("POST "+predict.PathPredictRecord, func(w http.ResponseWriter, r *http.Request) {
 		f.calls.Add(1)
-		req, err := httpjson.Decode[predict.ShotRequest](r)
+		body, err := httpjson.ReadJSON(r)
 		if err != nil {
 			httpjson.Error(w, r, discard, err)
 			return
 		}
-		s, err := req.Shot()
+		s, err := predict.DecodeRecord(body)
 		if err != nil {
 			httpjson.Error(w, r, discard, err)
 			return
@@ -117,11 +118,7 @@ func (f *fakePredictd) handler() http.Handler {
 		if s.ShotDistance < 10 {
 			p = 1
 		}
-		httpjson.Encode(w, 200, predict.ShotPrediction{
-			Prediction:   predict.Prediction{Prediction: p, Probability: 0.25 + 0.5*float64(p), ModelVersion: f.version.Load().(string)},
-			ShotDistance: int(s.ShotDistance), ShotType: s.ShotType, ShotZoneBasic: s.ShotZoneBasic,
-			ShotZoneArea: s.ShotZoneArea, ShotZoneRange: s.ShotZoneRange,
-		})
+		httpjson.Encode(w, 200, predict.Prediction{Prediction: p, Probability: 0.25 + 0.5*float64(p), ModelVersion: f.version.Load().(string)})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Encode(w, 200, map[string]string{"status": "ready"})

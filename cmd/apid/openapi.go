@@ -46,7 +46,7 @@ func openAPIDocument() obj {
 	example := obj{}
 	readme := []float64{1, 10, 30, 15, 5, 10, 0.2, 0.5, 0.4, 0.6, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0,
 		1, 0, 0, 0, 1, 1, 0, 0.8, 0.7, 0.9, 2022, 6, 11, 5}
-	for i, n := range nba.SeedFeatures {
+	for i, n := range nba.FeatureNames() {
 		features[n] = obj{"type": "number"}
 		example[n] = readme[i]
 	}
@@ -63,10 +63,10 @@ func openAPIDocument() obj {
 		"seconds_remaining", "action_type", "x_location", "y_location", "game_date", "season_type"}
 	derived := obj{
 		"shot_distance":   obj{"type": "integer", "description": "feet from the rim, truncated"},
-		"shot_type":       enum(nba.ShotTypes, "derived from the zone"),
-		"shot_zone_basic": enum(nba.ZoneBasics, ""),
-		"shot_zone_area":  enum(nba.ZoneAreas, ""),
-		"shot_zone_range": enum(nba.ZoneRanges, ""),
+		"shot_type":       enum(nba.ShotTypes(), "derived from the zone"),
+		"shot_zone_basic": enum(nba.ZoneBasics(), ""),
+		"shot_zone_area":  enum(nba.ZoneAreas(), ""),
+		"shot_zone_range": enum(nba.ZoneRanges(), ""),
 	}
 	prediction := obj{
 		"prediction":    obj{"type": "integer", "enum": []int{0, 1}, "description": "1: the shot goes in"},
@@ -86,7 +86,7 @@ func openAPIDocument() obj {
 
 	schemas := obj{
 		"Features": obj{
-			"type": "object", "properties": features, "required": nba.SeedFeatures, "additionalProperties": false,
+			"type": "object", "properties": features, "required": nba.FeatureNames(), "additionalProperties": false,
 			"description": "The original system's 39 features, unscaled. Every key is required, no other key is allowed, and every value must be a finite number.",
 			"example":     example,
 		},
@@ -106,7 +106,7 @@ func openAPIDocument() obj {
 				"x_location":        integer(-250, 250, "tenths of feet from the rim, negative to the left"),
 				"y_location":        integer(-60, 890, "tenths of feet from the rim toward half court"),
 				"game_date":         obj{"type": "integer", "description": "YYYYMMDD", "example": 20191105},
-				"season_type":       enum(nba.SeasonTypes, ""),
+				"season_type":       enum(nba.SeasonTypes(), ""),
 				"game_id":           obj{"type": "integer", "description": "8-digit TYYNNNNN, when known"},
 				"team_id":           obj{"type": "integer"},
 				"game_event_id":     integer(1, 9999, "when known"),
@@ -169,7 +169,7 @@ func openAPIDocument() obj {
 				"in_data_set":  obj{"type": "boolean", "description": "the season is one of the data set's (1997-98 to 2019-20)"},
 				"teams":        obj{"type": "array", "items": ref("LeagueTeam"), "description": "one per franchise, by name"},
 				"action_types": obj{"type": "array", "items": obj{"type": "string"}},
-				"season_types": obj{"type": "array", "items": enum(nba.SeasonTypes, "")},
+				"season_types": obj{"type": "array", "items": enum(nba.SeasonTypes(), "")},
 			}},
 		"StoredPrediction": obj{"type": "object",
 			"required": []string{"prediction_id", "created_at", "prediction", "probability", "model_version", "true_value", "verified_at", "kind", "input_parameters", "shot"},

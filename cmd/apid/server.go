@@ -44,7 +44,10 @@ type (
 	// predictor is the prediction service (predict.Client).
 	predictor interface {
 		Predict(ctx context.Context, f predict.Features) (predict.Prediction, error)
-		PredictShot(ctx context.Context, r predict.ShotRequest) (predict.ShotPrediction, error)
+		// PredictRecord scores the record (predict.ShotRequest.Record) of a
+		// shot validated and completed here, which predictd does not
+		// validate again.
+		PredictRecord(ctx context.Context, record []byte) (predict.Prediction, error)
 		Ready(ctx context.Context) error
 	}
 )

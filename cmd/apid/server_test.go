@@ -177,7 +177,9 @@ func TestSignup(t *testing.T) {
 		{"missing password", `{"username":"bob"}`, 422, "password:missing"},
 		{"wrong type", `{"username":"bob","password":12345678}`, 422, "password:string_type"},
 		{"invalid JSON", `{"username":"bob",`, 422, ":json_invalid"},
-		{"not JSON", `username=bob&password=password1`, 422, ":json_invalid"},
+		{"a form", `username=bob&password=password1`, 415, `Unsupported Media Type: send the body as application/json (got "application/x-www-form-urlencoded")`},
+		// encoding/json would take the last name; the body is refused.
+		{"duplicate key", `{"username":"bob","password":"password1","username":"root"}`, 422, "username:duplicate_key"},
 		{"oversized", `{"username":"bob","password":"` + strings.Repeat("p", 70000) + `"}`, 413, "Request body too large: the limit is 65536 bytes"},
 	}
 	for _, tt := range tests {

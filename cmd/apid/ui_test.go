@@ -125,8 +125,8 @@ func TestLeague(t *testing.T) {
 		if !slices.IsSortedFunc(lg.Teams, func(a, b leagueTeam) int { return strings.Compare(a.TeamName, b.TeamName) }) {
 			t.Errorf("league %d: teams not sorted by name", tt.date)
 		}
-		if len(lg.ActionTypes) != len(nba.ActionTypes) || !slices.Contains(lg.ActionTypes, "Jump Shot") || !slices.IsSorted(lg.ActionTypes) {
-			t.Errorf("league %d: %d action types, want the %d of nba.ActionTypes, sorted", tt.date, len(lg.ActionTypes), len(nba.ActionTypes))
+		if len(lg.ActionTypes) != len(nba.ActionTypes()) || !slices.Contains(lg.ActionTypes, "Jump Shot") || !slices.IsSorted(lg.ActionTypes) {
+			t.Errorf("league %d: %d action types, want the %d of nba.ActionTypes(), sorted", tt.date, len(lg.ActionTypes), len(nba.ActionTypes()))
 		}
 		if !cmp.Equal(lg.SeasonTypes, []string{nba.SeasonRegular, nba.SeasonPlayoffs}) {
 			t.Errorf("season types %v", lg.SeasonTypes)

@@ -107,7 +107,7 @@ func TestFeaturize(t *testing.T) {
 			got := rows[i].Seed()
 			for j := range got {
 				if float32(want[j]) != float32(got[j]) {
-					t.Fatalf("%s row %d: %s = %v, want %v", name, i, nba.SeedFeatures[j], got[j], want[j])
+					t.Fatalf("%s row %d: %s = %v, want %v", name, i, nba.FeatureName(j), got[j], want[j])
 				}
 			}
 			if rows[i].GameID != c.shots[i].GameID || rows[i].ShotMadeFlag != c.shots[i].ShotMadeFlag {

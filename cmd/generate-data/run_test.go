@@ -149,7 +149,7 @@ func writeSource(t *testing.T, path string, rows int) map[string]bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	header := slices.Clone(nba.Columns[:])
+	header := slices.Clone(nba.Columns())
 	slices.Reverse(header)
 	var b strings.Builder
 	b.WriteString(strings.Join(header, ",") + "\n")
@@ -232,7 +232,7 @@ func TestSampleEndToEnd(t *testing.T) {
 func TestEmptySource(t *testing.T) {
 	dir := t.TempDir()
 	src := filepath.Join(dir, "empty.csv")
-	if err := os.WriteFile(src, []byte(strings.Join(nba.Columns[:], ",")+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(src, []byte(strings.Join(nba.Columns(), ",")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	sum, err := runGen(t, noEnv, "--source", src, "--seed", "1", "--data-dir", dir)

@@ -243,7 +243,7 @@ func scoreCSV(ctx context.Context, m *model.Model, path string, w io.Writer, st 
 		if badLabel { // a label that is not 0/1 cannot be scored against
 			rep.Unparsed++
 			if logged++; logged <= maxLoggedUnparsed {
-				st.Logger.WarnContext(ctx, "row not scored", "err", fmt.Sprintf("%s:%d: %s: %s", path, rec.Line, nba.Columns[nba.ColShotMadeFlag], dataset.RuleMadeFlag))
+				st.Logger.WarnContext(ctx, "row not scored", "err", fmt.Sprintf("%s:%d: %s: %s", path, rec.Line, nba.ColumnName(nba.ColShotMadeFlag), dataset.RuleMadeFlag))
 			}
 			continue
 		}

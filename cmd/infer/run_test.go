@@ -198,7 +198,7 @@ func TestScoreCSV(t *testing.T) {
 		for j, c := range cols {
 			rec[j] = r[c]
 			if i == 0 {
-				rec[j] = nba.Columns[c]
+				rec[j] = nba.ColumnName(c)
 			}
 		}
 		uw.Write(rec)

@@ -429,7 +429,7 @@ func (in *ingester) openRaw() (raw *os.File, rows int64, err error) {
 	return f, rows, nil
 }
 
-var kaggleHeader = strings.Join(nba.Columns[:], ",")
+var kaggleHeader = strings.Join(nba.Columns(), ",")
 
 // scanRaw reads the keys and game fields of the raw dataset. The raw file is
 // ingest's own output, always in Kaggle order, so most lines are read with a

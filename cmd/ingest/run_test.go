@@ -206,7 +206,7 @@ func TestIngestBadInputLeavesRawUntouched(t *testing.T) {
 		os.WriteFile(p, []byte(content), 0o644)
 		return p
 	}
-	header := strings.Join(nba.Columns[:], ",")
+	header := strings.Join(nba.Columns(), ",")
 	tests := []struct {
 		name string
 		in   string
@@ -242,7 +242,7 @@ func TestIngestBadInputLeavesRawUntouched(t *testing.T) {
 
 func TestIngestEmptyBatch(t *testing.T) {
 	dir := t.TempDir()
-	for _, content := range []string{"", strings.Join(nba.Columns[:], ",") + "\n"} {
+	for _, content := range []string{"", strings.Join(nba.Columns(), ",") + "\n"} {
 		p := filepath.Join(dir, "empty.csv")
 		os.WriteFile(p, []byte(content), 0o644)
 		rep, err := runIngest(t, "--data-dir", dir, "--in", p)
@@ -267,7 +267,7 @@ func TestIngestColumnsInAnyOrder(t *testing.T) {
 		}
 		return strings.Join(out, ",")
 	}
-	b.WriteString(rev(nba.Columns[:]) + "\n")
+	b.WriteString(rev(nba.Columns()) + "\n")
 	for i := range shots {
 		line := strings.TrimSuffix(string(dataset.AppendShot(nil, &shots[i])), "\n")
 		b.WriteString(rev(strings.Split(line, ",")) + "\n")
@@ -282,7 +282,7 @@ func TestIngestColumnsInAnyOrder(t *testing.T) {
 		t.Fatalf("accepted %d, want 3", rep.Accepted)
 	}
 	raw, _ := os.ReadFile(filepath.Join(dir, "raw", "shots.csv"))
-	if !strings.HasPrefix(string(raw), strings.Join(nba.Columns[:], ",")+"\n21200001,2,") {
+	if !strings.HasPrefix(string(raw), strings.Join(nba.Columns(), ",")+"\n21200001,2,") {
 		t.Errorf("raw dataset is not in Kaggle order:\n%s", raw)
 	}
 }

@@ -62,7 +62,7 @@ func BenchmarkV2Infer1000(b *testing.B) {
 	json.Unmarshal([]byte(originalBody), &body)
 	data := make([]float64, 0, 1000*nba.NumSeedFeatures)
 	for range 1000 {
-		for _, n := range nba.SeedFeatures {
+		for _, n := range nba.FeatureNames() {
 			data = append(data, body[n])
 		}
 	}

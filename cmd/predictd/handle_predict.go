@@ -13,7 +13,8 @@ import (
 // errNotReady answers prediction requests before any model is loaded.
 var errNotReady = nba.Errorf(nba.EUnavailable, "no model is loaded yet: train one (make pipeline) and predictd picks it up within seconds")
 
-// handlePredict scores the original system's 39-feature body.
+// handlePredict scores the original system's 39-feature body: decoded into
+// the one feature type and scored as it is.
 func handlePredict(h *holder, m *metrics, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := h.get() // this request finishes on this model whatever reloads meanwhile
@@ -21,7 +22,7 @@ func handlePredict(h *holder, m *metrics, logger *slog.Logger) http.Handler {
 			httpjson.Error(w, r, logger, errNotReady)
 			return
 		}
-		body, err := httpjson.ReadBody(r)
+		body, err := httpjson.ReadJSON(r)
 		if err != nil {
 			httpjson.Error(w, r, logger, err)
 			return
@@ -31,9 +32,8 @@ func handlePredict(h *holder, m *metrics, logger *slog.Logger) http.Handler {
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		seed := f.Vector()
 		start := time.Now()
-		p := c.model.ScoreSeed(&seed)
+		p := c.model.ScoreSeed(f.Array())
 		m.inference.Observe(time.Since(start).Seconds())
 		resp := predict.Prediction{Prediction: c.model.Predict(p), Probability: p, ModelVersion: c.version}
 		m.observeOne(c.version, p, resp.Prediction)
@@ -41,8 +41,10 @@ func handlePredict(h *holder, m *metrics, logger *slog.Logger) http.Handler {
 	})
 }
 
-// handlePredictShot scores a raw shot: the model's own transform turns it
-// into features, and the answer carries the fields derived from x/y.
+// handlePredictShot scores a raw shot from a caller that talks to predictd
+// directly: the request is validated and completed (ShotRequest.Shot), the
+// model's own transform turns it into features, and the answer carries the
+// fields derived from x/y.
 func handlePredictShot(h *holder, m *metrics, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := h.get()
@@ -50,7 +52,7 @@ func handlePredictShot(h *holder, m *metrics, logger *slog.Logger) http.Handler 
 			httpjson.Error(w, r, logger, errNotReady)
 			return
 		}
-		body, err := httpjson.ReadBody(r)
+		body, err := httpjson.ReadJSON(r)
 		if err != nil {
 			httpjson.Error(w, r, logger, err)
 			return
@@ -65,18 +67,40 @@ func handlePredictShot(h *holder, m *metrics, logger *slog.Logger) http.Handler 
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		start := time.Now()
-		p := c.model.ScoreShot(&s)
-		m.inference.Observe(time.Since(start).Seconds())
-		pred := c.model.Predict(p)
-		m.observeOne(c.version, p, pred)
-		httpjson.Encode(w, http.StatusOK, predict.ShotPrediction{
-			Prediction:    predict.Prediction{Prediction: pred, Probability: p, ModelVersion: c.version},
-			ShotDistance:  int(s.ShotDistance),
-			ShotType:      s.ShotType,
-			ShotZoneBasic: s.ShotZoneBasic,
-			ShotZoneArea:  s.ShotZoneArea,
-			ShotZoneRange: s.ShotZoneRange,
-		})
+		httpjson.Encode(w, http.StatusOK, predict.ShotPredictionOf(&s, scoreShot(c, m, &s)))
 	})
+}
+
+// handlePredictRecord scores a shot that apid has already validated and
+// completed from a /predict/shot body (predict.PathPredictRecord): only its
+// bounds are checked, so the request is validated once, in apid.
+func handlePredictRecord(h *holder, m *metrics, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := h.get()
+		if c == nil {
+			httpjson.Error(w, r, logger, errNotReady)
+			return
+		}
+		body, err := httpjson.ReadJSON(r)
+		if err != nil {
+			httpjson.Error(w, r, logger, err)
+			return
+		}
+		s, err := predict.DecodeRecord(body)
+		if err != nil {
+			httpjson.Error(w, r, logger, err)
+			return
+		}
+		httpjson.Encode(w, http.StatusOK, scoreShot(c, m, &s))
+	})
+}
+
+// scoreShot scores a complete shot with c's model and records the metrics.
+func scoreShot(c *champion, m *metrics, s *nba.Shot) predict.Prediction {
+	start := time.Now()
+	p := c.model.ScoreShot(s)
+	m.inference.Observe(time.Since(start).Seconds())
+	pred := c.model.Predict(p)
+	m.observeOne(c.version, p, pred)
+	return predict.Prediction{Prediction: pred, Probability: p, ModelVersion: c.version}
 }

@@ -16,6 +16,7 @@ func addRoutes(r chi.Router, logger *slog.Logger, reg *prometheus.Registry, m *m
 
 	r.Method(http.MethodPost, "/predict", handlePredict(h, m, logger))
 	r.Method(http.MethodPost, "/predict/shot", handlePredictShot(h, m, logger))
+	r.Method(http.MethodPost, "/predict/record", handlePredictRecord(h, m, logger)) // apid's /predict/shot, validated there
 
 	// Open Inference Protocol v2.
 	r.Method(http.MethodGet, "/v2", handleV2Server())

@@ -159,7 +159,7 @@ func TestPredictOriginalBody(t *testing.T) {
 	var body map[string]float64
 	json.Unmarshal([]byte(originalBody), &body)
 	var seed [nba.NumSeedFeatures]float64
-	for i, n := range nba.SeedFeatures {
+	for i, n := range nba.FeatureNames() {
 		seed[i] = body[n]
 	}
 	if want := m.ScoreSeed(&seed); want != p {
@@ -208,6 +208,12 @@ func TestPredictBadInput(t *testing.T) {
 		{"null", with(func(m map[string]any) { m["Year"] = nil }), 422, "Year", "float_type"},
 		{"unknown field", with(func(m map[string]any) { m["Shot_Clock"] = 3 }), 422, "Shot_Clock", "extra_forbidden"},
 		{"overflow", strings.Replace(originalBody, `"Day": 11`, `"Day": 1e999`, 1), 422, "Day", "finite_number"},
+		// Ranges: the values the data allows, not just any finite number.
+		{"period 99", with(func(m map[string]any) { m["Period"] = 99 }), 422, "Period", "less_than_equal"},
+		{"month 13", with(func(m map[string]any) { m["Month"] = 13 }), 422, "Month", "less_than_equal"},
+		{"year 1e308", with(func(m map[string]any) { m["Year"] = 1e308 }), 422, "Year", "less_than_equal"},
+		{"one-hot 0.5", with(func(m map[string]any) { m["ShotType_3PT_Field_Goal"] = 0.5 }), 422, "ShotType_3PT_Field_Goal", "literal_error"},
+		{"duplicate key", strings.Replace(originalBody, `"Day": 11`, `"Day": 11, "Day": 12`, 1), 422, "Day", "duplicate_key"},
 		{"not json", `{"Period": `, 422, "", ""},
 		{"array", `[1,2,3]`, 422, "", ""},
 		{"too large", `{"Period": 1, "pad": "` + strings.Repeat("x", 70<<10) + `"}`, 413, "", ""},
@@ -404,7 +410,7 @@ func TestV2(t *testing.T) {
 	var body map[string]float64
 	json.Unmarshal([]byte(originalBody), &body)
 	row := make([]float64, nba.NumSeedFeatures)
-	for i, n := range nba.SeedFeatures {
+	for i, n := range nba.FeatureNames() {
 		row[i] = body[n]
 	}
 	// Row 1 is the original body, row 2 a restricted-area layup.
@@ -461,11 +467,23 @@ func TestV2(t *testing.T) {
 		{"no inputs", `{"inputs": []}`, "input"},
 		{"bad json", `{"inputs": [`, "JSON"},
 		{"unknown output", reqBody([]int{2, 39}, flat, `"outputs":[{"name":"logit"}]`), "logit"},
+		// A null is not 0: refused, naming its position.
+		{"null", strings.Replace(reqBody([]int{2, 39}, flat, ""), `"data":[1,`, `"data":[null,`, 1), "row 0, Period (value 0): null is not a number"},
+		{"null in a row", reqBody([]int{1, 39}, [][]any{append([]any{1, 10, 30, nil}, make([]any, 35)...)}, ""), "row 0, Shot_Distance (value 3): null is not a number"},
+		{"all null", reqBody([]int{1, 39}, make([]any, 39), ""), "null is not a number"},
+		{"out of range", reqBody([]int{1, 39}, append([]float64{99}, row[1:]...), ""), "row 0, Period: Input should be less than or equal to 10"},
+		{"duplicate key", strings.Replace(reqBody([]int{2, 39}, flat, ""), `"id":"req-7"`, `"id":"req-7","id":"req-8"`, 1), "id: Duplicate key"},
+		{"wrong type", `{"inputs":[{"name":"input-0","shape":"2x39","datatype":"FP64","data":[]}]}`, "inputs.shape: Input should be a valid list"},
+		{"wrong element type", `{"inputs":[{"name":"input-0","shape":[2.5,39],"datatype":"FP64","data":[]}]}`, "inputs.shape: Input should be a valid integer"},
 	}
 	for _, tt := range bad {
 		code, out := s.do(t, "POST", "/v2/models/nba-shot/infer", tt.body)
 		if code != 400 || !strings.Contains(fmt.Sprint(out["error"]), tt.want) {
 			t.Errorf("%s: %d %v, want 400 with an error mentioning %q", tt.name, code, out, tt.want)
+		}
+		// The caller's terms, never Go's.
+		if msg := fmt.Sprint(out["error"]); strings.Contains(msg, "main.") || strings.Contains(msg, "Go ") || strings.Contains(msg, "v2InferRequest") || strings.Contains(msg, "float64") {
+			t.Errorf("%s: error %q shows Go's names", tt.name, msg)
 		}
 	}
 	if code, _ := s.do(t, "POST", "/v2/models/nba-shot/versions/v9/infer", reqBody([]int{2, 39}, flat, "")); code != 404 {

@@ -112,7 +112,7 @@ func NewReader(r io.Reader, file string, opts ...ReaderOption) (*Reader, error) 
 		rd.pos[i] = -1
 	}
 	index := make(map[string]int, nba.NumColumns)
-	for i, c := range nba.Columns {
+	for i, c := range nba.Columns() {
 		index[c] = i
 	}
 	he := &HeaderError{File: file}
@@ -128,7 +128,7 @@ func NewReader(r io.Reader, file string, opts ...ReaderOption) (*Reader, error) 
 			rd.present[col] = true
 		}
 	}
-	for col, name := range nba.Columns {
+	for col, name := range nba.Columns() {
 		if rd.pos[col] < 0 && !cfg.optional[col] {
 			he.Missing = append(he.Missing, name)
 		}
@@ -151,7 +151,7 @@ func (r *Reader) InKaggleOrder() bool {
 	if len(r.header) != nba.NumColumns {
 		return false
 	}
-	for i, c := range nba.Columns {
+	for i, c := range nba.Columns() {
 		if r.header[i] != c {
 			return false
 		}
@@ -219,7 +219,7 @@ func NewWriter(w io.Writer) *Writer {
 }
 
 // WriteHeader writes the Kaggle header.
-func (w *Writer) WriteHeader() error { return w.WriteFields(nba.Columns[:]) }
+func (w *Writer) WriteHeader() error { return w.WriteFields(nba.Columns()) }
 
 // WriteFields writes one row of raw fields.
 func (w *Writer) WriteFields(fields []string) error {

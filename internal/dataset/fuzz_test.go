@@ -14,7 +14,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/sampledata"
 )
 
-var kaggleHeader = strings.Join(nba.Columns[:], ",") + "\n"
+var kaggleHeader = strings.Join(nba.Columns(), ",") + "\n"
 
 // FuzzParseShotRow feeds arbitrary lines through the reader and the
 // validator. Properties: nothing panics, and a row that validates writes

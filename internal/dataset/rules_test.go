@@ -167,7 +167,7 @@ func TestRules(t *testing.T) {
 func TestReaderRowErrors(t *testing.T) {
 	s := base()
 	good := strings.TrimSuffix(string(AppendShot(nil, &s)), "\n")
-	in := strings.Join(nba.Columns[:], ",") + "\n" + good + "\n1,2,3\n" + `a,"b` + "\"c,d\n" + good + "\n"
+	in := strings.Join(nba.Columns(), ",") + "\n" + good + "\n1,2,3\n" + `a,"b` + "\"c,d\n" + good + "\n"
 	rd, err := NewReader(strings.NewReader(in), "t.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +198,7 @@ func TestReaderRowErrors(t *testing.T) {
 }
 
 func TestHeaderError(t *testing.T) {
-	cols := slices.Clone(nba.Columns[:])
+	cols := slices.Clone(nba.Columns())
 	cols = slices.Delete(cols, 17, 18)          // Shot Made Flag
 	cols = slices.Delete(cols, 0, 1)            // Game ID
 	cols = append(cols, "Shot Clock", "Period") // unknown, repeated
@@ -214,7 +214,7 @@ func TestHeaderError(t *testing.T) {
 		}
 	}
 	// The label may be optional (infer scores unlabelled files).
-	cols = slices.Delete(slices.Clone(nba.Columns[:]), 17, 18)
+	cols = slices.Delete(slices.Clone(nba.Columns()), 17, 18)
 	rd, err := NewReader(strings.NewReader(strings.Join(cols, ",")+"\n"), "x.csv", Optional(nba.ColShotMadeFlag))
 	if err != nil || rd.Has(nba.ColShotMadeFlag) {
 		t.Errorf("optional label: err %v, Has %v", err, rd != nil && rd.Has(nba.ColShotMadeFlag))

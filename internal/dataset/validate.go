@@ -45,7 +45,7 @@ func (r *Report) OK() bool { return len(r.Errors) == 0 }
 func (r *Report) Add(rule string, col int, detail string) {
 	is := Issue{Rule: rule, Detail: detail}
 	if col >= 0 {
-		is.Field = nba.Columns[col]
+		is.Field = nba.ColumnName(col)
 	}
 	if SeverityOf(rule) == Warning {
 		r.Warnings = append(r.Warnings, is)

@@ -4,7 +4,7 @@
 //	raw shot ──Seed──▶ the 39 features of the original /predict body ──Vector──▶ model input
 //	/predict body (39 values) ───────────────────────────────────────Vector──▶ model input
 //
-// Seed gives the original system's 39 features (nba.SeedFeatures order,
+// Seed gives the original system's 39 features (nba.FeatureNames order,
 // unscaled): frequency encodings fitted on the training split (values never
 // seen in training encode as 0), one-hots, and Year/Month/Day/Day_of_Week
 // from Game Date (Monday = 0). Vector derives the model's input from those 39

@@ -47,7 +47,7 @@ func TestDayOfWeek(t *testing.T) {
 }
 
 // TestRowLayout pins what Row.seedArray relies on: the 39 seed fields are
-// contiguous float32s in nba.SeedFeatures order, each tagged with its name.
+// contiguous float32s in nba.FeatureNames order, each tagged with its name.
 func TestRowLayout(t *testing.T) {
 	t.Parallel()
 	typ := reflect.TypeFor[Row]()
@@ -55,7 +55,7 @@ func TestRowLayout(t *testing.T) {
 	if !ok {
 		t.Fatal("Row has no Period field")
 	}
-	for i, name := range nba.SeedFeatures {
+	for i, name := range nba.FeatureNames() {
 		f := typ.Field(first.Index[0] + i)
 		if f.Type.Kind() != reflect.Float32 || f.Offset != first.Offset+uintptr(4*i) || f.Tag.Get("parquet") != name {
 			t.Errorf("field %d: %s %s at %d tagged %q; want float32 at %d tagged %q",
@@ -111,7 +111,7 @@ func TestSeedKnownShot(t *testing.T) {
 	}
 	for i := SeedZoneBasic; i < SeedZoneArea; i++ {
 		if s[i] != 0 {
-			t.Errorf("unknown zone: one-hot %s = %v, want 0", nba.SeedFeatures[i], s[i])
+			t.Errorf("unknown zone: one-hot %s = %v, want 0", nba.FeatureName(i), s[i])
 		}
 	}
 }
@@ -363,5 +363,29 @@ func BenchmarkFeaturize(b *testing.B) {
 		seed := Seed(tr, &shots[i%len(shots)])
 		tr.Vector(&seed, v)
 		i++
+	}
+}
+
+// TestSeedIndexes ties the Seed* index constants to the one list of names in
+// package nba: each constant must point at the feature it is named after.
+func TestSeedIndexes(t *testing.T) {
+	t.Parallel()
+	for i, want := range map[int]string{
+		SeedPeriod: "Period", SeedMinutesRemaining: "Minutes_Remaining", SeedSecondsRemaining: "Seconds_Remaining",
+		SeedShotDistance: "Shot_Distance", SeedXLocation: "X_Location", SeedYLocation: "Y_Location",
+		SeedActionTypeFrequency: "Action_Type_Frequency", SeedTeamNameFrequency: "Team_Name_Frequency",
+		SeedHomeTeamFrequency: "Home_Team_Frequency", SeedAwayTeamFrequency: "Away_Team_Frequency",
+		SeedShotType: "ShotType_2PT_Field_Goal", SeedZoneBasic: "ShotZoneBasic_Above_the_Break_3",
+		SeedZoneArea: "ShotZoneArea_Back_Court_BC", SeedZoneRange: "ShotZoneRange_16_24_ft",
+		SeedSeasonType: "SeasonType_Playoffs", SeedGameIDFrequency: "Game_ID_Frequency",
+		SeedGameEventIDFrequency: "Game_Event_ID_Frequency", SeedPlayerIDFrequency: "Player_ID_Frequency",
+		SeedYear: "Year", SeedMonth: "Month", SeedDay: "Day", SeedDayOfWeek: "Day_of_Week",
+	} {
+		if got := nba.FeatureName(i); got != want {
+			t.Errorf("nba.FeatureName(%d) = %q, want %q", i, got, want)
+		}
+	}
+	if SeedDayOfWeek != nba.NumSeedFeatures-1 {
+		t.Errorf("SeedDayOfWeek = %d, want the last of %d", SeedDayOfWeek, nba.NumSeedFeatures)
 	}
 }

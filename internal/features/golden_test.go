@@ -125,7 +125,7 @@ func goldenCSV(tb testing.TB, tr *Transform, shots []nba.Shot) []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	header := []string{"Game ID", "Game Event ID"}
-	header = append(header, nba.SeedFeatures[:]...)
+	header = append(header, nba.FeatureNames()...)
 	for _, n := range tr.Features() {
 		header = append(header, "vector:"+n)
 	}

@@ -16,7 +16,7 @@ type Row struct {
 	GameEventID  int32 `parquet:"game_event_id"`
 	ShotMadeFlag int8  `parquet:"shot_made_flag"`
 
-	// The seed features must stay contiguous, in nba.SeedFeatures order:
+	// The seed features must stay contiguous, in nba.FeatureNames order:
 	// Seed() views them as an array (checked by TestRowLayout).
 	Period                        float32 `parquet:"Period"`
 	MinutesRemaining              float32 `parquet:"Minutes_Remaining"`

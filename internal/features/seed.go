@@ -4,7 +4,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 )
 
-// Indexes of the seed features, in nba.SeedFeatures order.
+// Indexes of the seed features, in nba.FeatureNames order.
 const (
 	SeedPeriod = iota
 	SeedMinutesRemaining
@@ -48,7 +48,7 @@ const (
 )
 
 // Seed returns the 39 features of the original /predict body for a shot:
-// unscaled, in nba.SeedFeatures order. It is the one function that maps a
+// unscaled, in nba.FeatureNames order. It is the one function that maps a
 // raw shot to features; featurize, train, infer and the prediction service
 // all call it. It does not allocate.
 func Seed(t *Transform, s *nba.Shot) [nba.NumSeedFeatures]float64 {
@@ -63,11 +63,11 @@ func Seed(t *Transform, s *nba.Shot) [nba.NumSeedFeatures]float64 {
 	f[SeedTeamNameFrequency] = t.tables[tableTeamName].str[s.TeamName]
 	f[SeedHomeTeamFrequency] = t.tables[tableHomeTeam].str[s.HomeTeam]
 	f[SeedAwayTeamFrequency] = t.tables[tableAwayTeam].str[s.AwayTeam]
-	oneHot(f[SeedShotType:SeedZoneBasic], nba.ShotTypes, s.ShotType)
-	oneHot(f[SeedZoneBasic:SeedZoneArea], nba.ZoneBasics, s.ShotZoneBasic)
-	oneHot(f[SeedZoneArea:SeedZoneRange], nba.ZoneAreas, s.ShotZoneArea)
-	oneHot(f[SeedZoneRange:SeedSeasonType], nba.ZoneRanges, s.ShotZoneRange)
-	oneHot(f[SeedSeasonType:SeedGameIDFrequency], nba.SeasonTypes, s.SeasonType)
+	oneHot(f[SeedShotType:SeedZoneBasic], shotTypes, s.ShotType)
+	oneHot(f[SeedZoneBasic:SeedZoneArea], zoneBasics, s.ShotZoneBasic)
+	oneHot(f[SeedZoneArea:SeedZoneRange], zoneAreas, s.ShotZoneArea)
+	oneHot(f[SeedZoneRange:SeedSeasonType], zoneRanges, s.ShotZoneRange)
+	oneHot(f[SeedSeasonType:SeedGameIDFrequency], seasonTypes, s.SeasonType)
 	f[SeedGameIDFrequency] = t.tables[tableGameID].num[s.GameID]
 	f[SeedGameEventIDFrequency] = t.tables[tableGameEventID].num[s.GameEventID]
 	f[SeedPlayerIDFrequency] = t.tables[tablePlayerID].num[s.PlayerID]
@@ -76,6 +76,15 @@ func Seed(t *Transform, s *nba.Shot) [nba.NumSeedFeatures]float64 {
 	f[SeedDayOfWeek] = float64(DayOfWeek(y, m, d))
 	return f
 }
+
+// The one-hot vocabularies, copied once so that Seed does not allocate.
+var (
+	shotTypes   = nba.ShotTypes()
+	zoneBasics  = nba.ZoneBasics()
+	zoneAreas   = nba.ZoneAreas()
+	zoneRanges  = nba.ZoneRanges()
+	seasonTypes = nba.SeasonTypes()
+)
 
 // oneHot sets dst[i] to 1 where cats[i] == v. A value outside the
 // vocabulary leaves the whole group at 0, as pandas.get_dummies would for a

@@ -26,9 +26,9 @@ const (
 
 var (
 	tableColumns = [numTables]string{
-		nba.Columns[nba.ColActionType], nba.Columns[nba.ColTeamName], nba.Columns[nba.ColHomeTeam],
-		nba.Columns[nba.ColAwayTeam], nba.Columns[nba.ColGameID], nba.Columns[nba.ColGameEventID],
-		nba.Columns[nba.ColPlayerID],
+		nba.ColumnName(nba.ColActionType), nba.ColumnName(nba.ColTeamName), nba.ColumnName(nba.ColHomeTeam),
+		nba.ColumnName(nba.ColAwayTeam), nba.ColumnName(nba.ColGameID), nba.ColumnName(nba.ColGameEventID),
+		nba.ColumnName(nba.ColPlayerID),
 	}
 	tableSeed = [numTables]int{
 		SeedActionTypeFrequency, SeedTeamNameFrequency, SeedHomeTeamFrequency, SeedAwayTeamFrequency,
@@ -173,7 +173,7 @@ func (t *Transform) buildFamilies() {
 }
 
 func familyIndex(f string) int {
-	for i, name := range nba.Families {
+	for i, name := range nba.Families() {
 		if name == f {
 			return i
 		}
@@ -354,7 +354,7 @@ func (t *Transform) MarshalJSON() ([]byte, error) {
 	}
 	w := transformJSON{
 		Format: Format, FormatVersion: FormatVersion, Rows: t.rows,
-		SeedFeatures: nba.SeedFeatures[:], Features: t.Features(),
+		SeedFeatures: nba.FeatureNames(), Features: t.Features(),
 		Scaler: t.stats, Frequencies: map[string]map[string]float64{},
 	}
 	for i, tb := range t.tables {
@@ -386,7 +386,7 @@ func (t *Transform) UnmarshalJSON(b []byte) error {
 	if w.FormatVersion != FormatVersion {
 		return fmt.Errorf("format_version is %d, this build reads %d", w.FormatVersion, FormatVersion)
 	}
-	if !slices.Equal(w.SeedFeatures, nba.SeedFeatures[:]) {
+	if !slices.Equal(w.SeedFeatures, nba.FeatureNames()) {
 		return errors.New("seed_features differ from the 39 features of the /predict body")
 	}
 	if w.Rows <= 0 {

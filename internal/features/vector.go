@@ -53,7 +53,7 @@ var familyNames = [numFamilies]string{"Dunk", "Layup", "Tip", "Hook", "Bank", "J
 
 var catalogue = func() []feature {
 	c := make([]feature, numCatalogue)
-	for i, name := range nba.SeedFeatures {
+	for i, name := range nba.FeatureNames() {
 		c[i] = feature{name: name, binary: i >= SeedShotType && i < SeedGameIDFrequency, deps: []int{i}}
 	}
 	clock := []int{SeedMinutesRemaining, SeedSecondsRemaining}
@@ -91,7 +91,7 @@ var catalogueIndex = func() map[string]int {
 
 // Original lists the vector features of the original system: its 39 seed
 // features, numeric ones standardised.
-func Original() []string { return append([]string(nil), nba.SeedFeatures[:]...) }
+func Original() []string { return append([]string(nil), nba.FeatureNames()...) }
 
 // Default lists the default vector features, chosen for what makes a shot
 // go in (DATA.md §4) and checked by cross-validation on the real sample:

@@ -78,12 +78,15 @@ func Status(err error) int {
 		ve *ValidationError
 		mb *http.MaxBytesError
 		rl *RateLimitError
+		mt *MediaTypeError
 	)
 	switch {
 	case err == nil:
 		return http.StatusOK
 	case errors.As(err, &ve):
 		return http.StatusUnprocessableEntity
+	case errors.As(err, &mt):
+		return http.StatusUnsupportedMediaType
 	case errors.As(err, &mb):
 		return http.StatusRequestEntityTooLarge
 	case errors.As(err, &rl):
@@ -141,6 +144,11 @@ func Error(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err erro
 		errors.As(err, &mb)
 		body = detail{fmt.Sprintf("Request body too large: the limit is %d bytes", mb.Limit)}
 		logger.WarnContext(ctx, "request body too large", attrs...)
+	case http.StatusUnsupportedMediaType:
+		var mt *MediaTypeError
+		errors.As(err, &mt)
+		body = detail{mt.message()}
+		logger.DebugContext(ctx, "unsupported media type", attrs...)
 	case http.StatusTooManyRequests:
 		var rl *RateLimitError
 		errors.As(err, &rl)

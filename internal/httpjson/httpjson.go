@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/nba-mlops/nba-mlops/internal/nba"
@@ -59,15 +60,28 @@ type Validator interface {
 	Valid(ctx context.Context) error
 }
 
-// Decode reads a JSON request body into a T, size-limited to MaxBodyBytes.
-// Every failure comes back as an error Error can answer: a
-// *ValidationError (422) for a missing body, invalid JSON, a value of the
-// wrong type, or whatever T's UnmarshalJSON or Valid method reports; an
-// *http.MaxBytesError (413) for an oversized body. Unknown fields are
-// ignored, as FastAPI does, unless T's own UnmarshalJSON forbids them.
+// StrictDecoder is implemented by request types that decode themselves
+// under this package's rules (one JSON object, no key given twice, errors as
+// a *ValidationError located in the body), usually in one pass with
+// EachMember. Unmarshal hands them the body instead of walking it first.
+type StrictDecoder interface {
+	DecodeJSON(body []byte) error
+}
+
+// Decode reads a JSON request body into a T, size-limited to MaxBodyBytes,
+// under the one rule set of every JSON body of both services:
+//   - the Content-Type is application/json, with or without parameters, or
+//     absent (as FastAPI reads it): anything else is a *MediaTypeError (415);
+//   - a body larger than MaxBodyBytes is an *http.MaxBytesError (413);
+//   - an empty body, invalid JSON, a key given twice in any object, a value
+//     of the wrong type, or whatever T's decoder or Valid method reports is
+//     a *ValidationError (422).
+//
+// Unknown fields are ignored, as FastAPI does, unless T's own decoder
+// forbids them.
 func Decode[T any](r *http.Request) (T, error) {
 	var v T
-	body, err := ReadBody(r)
+	body, err := ReadJSON(r)
 	if err != nil {
 		return v, err
 	}
@@ -82,11 +96,30 @@ func Decode[T any](r *http.Request) (T, error) {
 	return v, nil
 }
 
-// Unmarshal decodes a JSON document into v, turning decoding errors into
-// FastAPI-shaped *ValidationError values located in the body.
+// ReadJSON checks that the request carries JSON (RequireContentType with
+// application/json) and reads its body with ReadBody.
+func ReadJSON(r *http.Request) ([]byte, error) {
+	if err := RequireContentType(r, "application/json"); err != nil {
+		return nil, err
+	}
+	return ReadBody(r)
+}
+
+// Unmarshal decodes a JSON document into v under Decode's rules, turning
+// decoding errors into FastAPI-shaped *ValidationError values located in
+// the body.
 func Unmarshal(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Invalid(Body("Field required", "missing"))
+	}
+	if sd, ok := v.(StrictDecoder); ok {
+		return sd.DecodeJSON(body)
+	}
+	if !json.Valid(body) {
+		return syntaxError(body)
+	}
+	if loc := duplicateKey(body); loc != nil {
+		return Invalid(Body("Duplicate key in JSON object", "duplicate_key", loc...))
 	}
 	err := json.Unmarshal(body, v)
 	if err == nil {
@@ -94,14 +127,11 @@ func Unmarshal(body []byte, v any) error {
 	}
 	var (
 		ve *ValidationError
-		se *json.SyntaxError
 		te *json.UnmarshalTypeError
 	)
 	switch {
 	case errors.As(err, &ve):
 		return ve
-	case errors.As(err, &se):
-		return Invalid(Body("JSON decode error", "json_invalid", se.Offset))
 	case errors.As(err, &te):
 		var path []any
 		if te.Field != "" {
@@ -113,6 +143,100 @@ func Unmarshal(body []byte, v any) error {
 		return Invalid(Body(msg, typ, path...))
 	}
 	return Invalid(Body("JSON decode error", "json_invalid"))
+}
+
+// duplicateKey returns the location of the first key that an object of the
+// valid JSON document data repeats (in any case), or nil. encoding/json would silently
+// keep the last value; a body that says two things is refused instead.
+func duplicateKey(data []byte) []any {
+	_, loc := walkKeys(data, skipSpace(data, 0))
+	return loc
+}
+
+// walkKeys walks the valid JSON value at data[i] and returns the index just
+// past it, or the location (below this value) of a repeated key. The
+// location is built only on the way back from a repeat, so walking a large
+// array of numbers does not allocate.
+func walkKeys(data []byte, i int) (int, []any) {
+	switch data[i] {
+	case '{':
+		var ks keySet
+		i = skipSpace(data, i+1)
+		if data[i] == '}' {
+			return i + 1, nil
+		}
+		for {
+			end := stringEnd(data, i)
+			key := string(data[i+1 : end-1])
+			if bytes.IndexByte(data[i:end], '\\') >= 0 {
+				_ = json.Unmarshal(data[i:end], &key) // valid: checked by the caller
+			}
+			if !ks.add(key) {
+				return 0, []any{key}
+			}
+			i = skipSpace(data, skipSpace(data, end)+1) // past the ':'
+			var loc []any
+			if i, loc = walkKeys(data, i); loc != nil {
+				return 0, append([]any{key}, loc...)
+			}
+			i = skipSpace(data, i)
+			if data[i] == '}' {
+				return i + 1, nil
+			}
+			i = skipSpace(data, i+1) // past the ','
+		}
+	case '[':
+		i = skipSpace(data, i+1)
+		if data[i] == ']' {
+			return i + 1, nil
+		}
+		for n := 0; ; n++ {
+			var loc []any
+			if i, loc = walkKeys(data, i); loc != nil {
+				return 0, append([]any{n}, loc...)
+			}
+			i = skipSpace(data, i)
+			if data[i] == ']' {
+				return i + 1, nil
+			}
+			i = skipSpace(data, i+1)
+		}
+	default:
+		return valueEnd(data, i), nil
+	}
+}
+
+// keySet holds the keys of one object: a slice for the usual few, a map
+// once there are many, so that an object of a million keys costs a million
+// steps, not a million squared. Keys compare without regard to case, as
+// encoding/json matches them to fields: {"username": …, "USERNAME": …}
+// would otherwise set one field twice and keep the last.
+type keySet struct {
+	few  []string
+	many map[string]struct{}
+}
+
+// add adds k and reports whether it was new.
+func (s *keySet) add(k string) bool {
+	if s.many != nil {
+		f := strings.ToLower(k)
+		if _, ok := s.many[f]; ok {
+			return false
+		}
+		s.many[f] = struct{}{}
+		return true
+	}
+	if slices.ContainsFunc(s.few, func(o string) bool { return strings.EqualFold(o, k) }) {
+		return false
+	}
+	s.few = append(s.few, k)
+	if len(s.few) == 32 {
+		s.many = make(map[string]struct{}, 64)
+		for _, f := range s.few {
+			s.many[strings.ToLower(f)] = struct{}{}
+		}
+	}
+	return true
 }
 
 // typeMessage returns pydantic's message and type for a value that is not of

@@ -58,6 +58,15 @@ func TestDecode(t *testing.T) {
 		{"not an object", `[1,2]`, []FieldError{Body("Input should be a valid dictionary or object to extract fields from", "model_attributes_type")}, 0},
 		{"missing fields", `{}`, []FieldError{Body("Field required", "missing", "username"), Body("Field required", "missing", "password")}, 0},
 		{"oversized", `{"username":"` + strings.Repeat("a", MaxBodyBytes) + `"}`, nil, http.StatusRequestEntityTooLarge},
+		// encoding/json keeps the last of two values; Decode refuses the body.
+		{"duplicate key", `{"username":"a","password":"b","username":"root"}`, []FieldError{Body("Duplicate key in JSON object", "duplicate_key", "username")}, 0},
+		{"duplicate escaped key", `{"username":"a","password":"b","user\u006eame":"root"}`, []FieldError{Body("Duplicate key in JSON object", "duplicate_key", "username")}, 0},
+		{"duplicate key in another case", `{"username":"a","password":"b","USERNAME":"root"}`, []FieldError{Body("Duplicate key in JSON object", "duplicate_key", "USERNAME")}, 0},
+		{"many keys, one repeated in another case", `{"username":"a","password":"b"` + manyKeys(100, false) + `,"K99":1}`, []FieldError{Body("Duplicate key in JSON object", "duplicate_key", "K99")}, 0},
+		{"duplicate nested key", `{"username":"a","password":"b","x":[{},{"k":1,"k":2}]}`, []FieldError{Body("Duplicate key in JSON object", "duplicate_key", "x", 1, "k")}, 0},
+		{"same key in two objects", `{"username":"a","password":"b","x":[{"k":1},{"k":2}],"y":{"k":3}}`, nil, 0},
+		{"many keys", `{"username":"a","password":"b"` + manyKeys(100, false) + `}`, nil, 0},
+		{"many keys, one repeated", `{"username":"a","password":"b"` + manyKeys(100, true) + `}`, []FieldError{Body("Duplicate key in JSON object", "duplicate_key", "k0")}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +91,57 @@ func TestDecode(t *testing.T) {
 				t.Errorf("fields (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// manyKeys returns ,"k0":0,"k1":1,... and, with again, "k0" once more at
+// the end.
+func manyKeys(n int, again bool) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, `,"k%d":%d`, i, i)
+	}
+	if again {
+		b.WriteString(`,"k0":0`)
+	}
+	return b.String()
+}
+
+// TestDecodeContentType: a JSON route reads application/json (with or
+// without parameters, or no Content-Type at all, as FastAPI does) and
+// answers 415 for anything else, even when the bytes parse as JSON.
+func TestDecodeContentType(t *testing.T) {
+	body := `{"username":"a","password":"b"}`
+	for _, tt := range []struct {
+		ct   string
+		want int
+	}{
+		{"application/json", 200},
+		{"application/json; charset=utf-8", 200},
+		{"Application/JSON", 200},
+		{"", 200},
+		{"text/plain", 415},
+		{"text/plain; charset=utf-8", 415},
+		{"application/x-www-form-urlencoded", 415},
+		{"multipart/form-data; boundary=x", 415},
+		{"application/jsonx", 415},
+		{"application/json; charset", 415}, // does not parse
+	} {
+		r := request(body)
+		if tt.ct != "" {
+			r.Header.Set("Content-Type", tt.ct)
+		}
+		_, err := Decode[signup](r)
+		if got := Status(err); got != tt.want {
+			t.Errorf("Decode with Content-Type %q: status %d (%v), want %d", tt.ct, got, err, tt.want)
+		}
+		if tt.want == 415 {
+			w := httptest.NewRecorder()
+			Error(w, r, slog.New(slog.DiscardHandler), err)
+			if w.Code != 415 || !strings.Contains(w.Body.String(), "application/json") {
+				t.Errorf("415 answer = %d %s, want it to name application/json", w.Code, w.Body)
+			}
+		}
 	}
 }
 

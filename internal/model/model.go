@@ -207,7 +207,7 @@ type fileJSON struct {
 func (m *Model) MarshalJSON() ([]byte, error) {
 	return json.Marshal(fileJSON{
 		Format: Format, FormatVersion: FormatVersion, Version: m.version, Algorithm: m.algorithm,
-		Threshold: m.threshold, SeedFeatures: nba.SeedFeatures[:], Features: m.tr.Features(),
+		Threshold: m.threshold, SeedFeatures: nba.FeatureNames(), Features: m.tr.Features(),
 		Intercept: m.intercept, Weights: m.weights, Metrics: m.metrics, Lineage: m.lineage, Transform: m.tr,
 	})
 }
@@ -223,7 +223,7 @@ func Decode(b []byte) (*Model, error) {
 		return nil, fmt.Errorf("format is %q, want %q", f.Format, Format)
 	case f.FormatVersion != FormatVersion:
 		return nil, fmt.Errorf("format_version is %d, this build reads %d", f.FormatVersion, FormatVersion)
-	case !slices.Equal(f.SeedFeatures, nba.SeedFeatures[:]):
+	case !slices.Equal(f.SeedFeatures, nba.FeatureNames()):
 		return nil, errors.New("seed_features differ from the 39 features of the /predict body")
 	case f.Transform == nil:
 		return nil, errors.New("transform is missing")

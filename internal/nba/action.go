@@ -1,6 +1,9 @@
 package nba
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Action families group the data's ~70 Action Type spellings by how the shot
 // is taken; make rates differ far more between families than within them
@@ -14,8 +17,10 @@ const (
 	FamilyJumper = "jumper"
 )
 
-// Families lists the action families in a fixed order.
-var Families = []string{FamilyDunk, FamilyLayup, FamilyTip, FamilyHook, FamilyBank, FamilyJumper}
+var families = [...]string{FamilyDunk, FamilyLayup, FamilyTip, FamilyHook, FamilyBank, FamilyJumper}
+
+// Families returns the action families in a fixed order (a copy).
+func Families() []string { return slices.Clone(families[:]) }
 
 // ActionFamily returns the family of an Action Type. The order of the tests
 // matters: "Tip Layup Shot" is a layup, "Jump Bank Hook Shot" a hook.
@@ -36,10 +41,10 @@ func ActionFamily(actionType string) string {
 	}
 }
 
-// ActionTypes lists the Action Type values the NBA's play-by-play uses in
+// actionTypes lists the Action Type values the NBA's play-by-play uses in
 // the seasons of the data set, spelled as the data spells them (the casing
 // of "shot" is inconsistent and must be kept).
-var ActionTypes = []string{
+var actionTypes = [...]string{
 	"Alley Oop Dunk Shot", "Alley Oop Layup shot", "Cutting Dunk Shot", "Cutting Finger Roll Layup Shot",
 	"Cutting Layup Shot", "Driving Bank Hook Shot", "Driving Bank shot", "Driving Dunk Shot",
 	"Driving Finger Roll Layup Shot", "Driving Finger Roll Shot", "Driving Floating Bank Jump Shot",
@@ -59,13 +64,16 @@ var ActionTypes = []string{
 	"Turnaround Fadeaway shot", "Turnaround Finger Roll Shot", "Turnaround Hook Shot", "Turnaround Jump Shot",
 }
 
+// ActionTypes returns the known Action Type values (a copy).
+func ActionTypes() []string { return slices.Clone(actionTypes[:]) }
+
 var knownAction = func() map[string]bool {
-	m := make(map[string]bool, len(ActionTypes))
-	for _, a := range ActionTypes {
+	m := make(map[string]bool, len(actionTypes))
+	for _, a := range actionTypes {
 		m[a] = true
 	}
 	return m
 }()
 
-// KnownActionType reports whether a is one of ActionTypes.
+// KnownActionType reports whether a is one of ActionTypes().
 func KnownActionType(a string) bool { return knownAction[a] }

@@ -1,5 +1,7 @@
 package nba
 
+import "slices"
+
 // Shot is one row of the Kaggle shot data set. Field types are the smallest
 // that hold every value the real data can take, which keeps a few million
 // shots in memory cheap; the Parquet tags name the columns of the processed
@@ -68,15 +70,22 @@ const (
 	NumColumns
 )
 
-// Columns are the Kaggle header names in Kaggle order. Names contain spaces
+// columns are the Kaggle header names in Kaggle order. Names contain spaces
 // and must match exactly.
-var Columns = [NumColumns]string{
+var columns = [NumColumns]string{
 	"Game ID", "Game Event ID", "Player ID", "Player Name", "Team ID", "Team Name",
 	"Period", "Minutes Remaining", "Seconds Remaining", "Action Type", "Shot Type",
 	"Shot Zone Basic", "Shot Zone Area", "Shot Zone Range", "Shot Distance",
 	"X Location", "Y Location", "Shot Made Flag", "Game Date", "Home Team",
 	"Away Team", "Season Type",
 }
+
+// Columns returns the Kaggle header names in Kaggle order (a copy).
+func Columns() []string { return slices.Clone(columns[:]) }
+
+// ColumnName returns the Kaggle header name of column col (one of the Col
+// constants).
+func ColumnName(col int) string { return columns[col] }
 
 // Value sets of the categorical columns, as the data spells them.
 const (
@@ -109,11 +118,28 @@ const (
 )
 
 // Category lists in the order the original system's one-hot columns use
-// (alphabetical, as pandas.get_dummies sorts them).
+// (alphabetical, as pandas.get_dummies sorts them). They are unexported
+// arrays so that no caller can change them; the functions below return
+// copies.
 var (
-	ShotTypes   = []string{ShotType2PT, ShotType3PT}
-	ZoneBasics  = []string{ZoneAboveBreak3, ZoneBackcourt, ZonePaint, ZoneLeftCorner3, ZoneMidRange, ZoneRestrictedArea, ZoneRightCorner3}
-	ZoneAreas   = []string{AreaBackCourt, AreaCenter, AreaLeftCenter, AreaLeft, AreaRightCenter, AreaRight}
-	ZoneRanges  = []string{Range16To24, Range24Plus, Range8To16, RangeBackCourt, RangeLessThan8}
-	SeasonTypes = []string{SeasonPlayoffs, SeasonRegular}
+	shotTypes   = [...]string{ShotType2PT, ShotType3PT}
+	zoneBasics  = [...]string{ZoneAboveBreak3, ZoneBackcourt, ZonePaint, ZoneLeftCorner3, ZoneMidRange, ZoneRestrictedArea, ZoneRightCorner3}
+	zoneAreas   = [...]string{AreaBackCourt, AreaCenter, AreaLeftCenter, AreaLeft, AreaRightCenter, AreaRight}
+	zoneRanges  = [...]string{Range16To24, Range24Plus, Range8To16, RangeBackCourt, RangeLessThan8}
+	seasonTypes = [...]string{SeasonPlayoffs, SeasonRegular}
 )
+
+// ShotTypes returns the Shot Type values in one-hot order.
+func ShotTypes() []string { return slices.Clone(shotTypes[:]) }
+
+// ZoneBasics returns the Shot Zone Basic values in one-hot order.
+func ZoneBasics() []string { return slices.Clone(zoneBasics[:]) }
+
+// ZoneAreas returns the Shot Zone Area values in one-hot order.
+func ZoneAreas() []string { return slices.Clone(zoneAreas[:]) }
+
+// ZoneRanges returns the Shot Zone Range values in one-hot order.
+func ZoneRanges() []string { return slices.Clone(zoneRanges[:]) }
+
+// SeasonTypes returns the Season Type values in one-hot order.
+func SeasonTypes() []string { return slices.Clone(seasonTypes[:]) }

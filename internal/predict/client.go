@@ -22,7 +22,13 @@ import (
 const (
 	PathPredict     = "/predict"
 	PathPredictShot = "/predict/shot"
-	PathReady       = "/readyz"
+	// PathPredictRecord scores a shot record (ShotRequest.Record: the
+	// request with every derived member) that its caller has already
+	// validated and derived from a /predict/shot body, as apid does:
+	// predictd checks only the bounds that keep the model's arithmetic
+	// meaningful, not the whole request again.
+	PathPredictRecord = "/predict/record"
+	PathReady         = "/readyz"
 )
 
 // ErrUnavailable is the error (code unavailable, HTTP 503 in apid) for any
@@ -73,18 +79,21 @@ func NewHTTPClient() *http.Client {
 // detail passed through); unavailable; the context's error.
 func (c *Client) Predict(ctx context.Context, f Features) (Prediction, error) {
 	var p Prediction
-	err := c.post(ctx, PathPredict, f, &p)
+	err := c.post(ctx, PathPredict, f.AppendJSON(make([]byte, 0, 1024)), &p)
 	if err == nil {
 		err = p.check()
 	}
 	return p, err
 }
 
-// PredictShot scores a raw shot.
+// PredictRecord scores a shot record (ShotRequest.Record) of a request that
+// the caller has validated and completed with ShotRequest.Shot: predictd
+// scores it through its model's transform without validating the request
+// again.
 // Errors: as Predict.
-func (c *Client) PredictShot(ctx context.Context, r ShotRequest) (ShotPrediction, error) {
-	var p ShotPrediction
-	err := c.post(ctx, PathPredictShot, r, &p)
+func (c *Client) PredictRecord(ctx context.Context, record []byte) (Prediction, error) {
+	var p Prediction
+	err := c.post(ctx, PathPredictRecord, record, &p)
 	if err == nil {
 		err = p.check()
 	}
@@ -116,14 +125,8 @@ func (p Prediction) check() error {
 	return nil
 }
 
-func (p ShotPrediction) check() error { return p.Prediction.check() }
-
-func (c *Client) post(ctx context.Context, path string, body, out any) error {
-	b, err := json.Marshal(body)
-	if err != nil {
-		return fmt.Errorf("predict: encode request: %w", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(b))
+func (c *Client) post(ctx context.Context, path string, body []byte, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("predict: %w", err)
 	}

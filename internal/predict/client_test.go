@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nba-mlops/nba-mlops/internal/features"
 	"github.com/nba-mlops/nba-mlops/internal/httpjson"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 )
@@ -32,24 +33,22 @@ func fakePredictd(t *testing.T) (*httptest.Server, *atomic.Int64) {
 			return
 		}
 		p := 0
-		if f.ShotDistance < 10 {
+		if f[features.SeedShotDistance] < 10 {
 			p = 1
 		}
 		httpjson.Encode(w, 200, Prediction{Prediction: p, Probability: 0.6, ModelVersion: "v1"})
 	})
-	mux.HandleFunc("POST "+PathPredictShot, func(w http.ResponseWriter, r *http.Request) {
-		req, err := httpjson.Decode[ShotRequest](r)
+	mux.HandleFunc("POST "+PathPredictRecord, func(w http.ResponseWriter, r *http.Request) {
+		s, err := DecodeRecord(mustRead(t, r))
 		if err != nil {
 			httpjson.Error(w, r, discard, err)
 			return
 		}
-		s, err := req.Shot()
-		if err != nil {
-			httpjson.Error(w, r, discard, err)
-			return
+		p := 0
+		if s.ShotDistance < 10 {
+			p = 1
 		}
-		httpjson.Encode(w, 200, ShotPrediction{Prediction: Prediction{0, 0.4, "v1"}, ShotDistance: int(s.ShotDistance),
-			ShotType: s.ShotType, ShotZoneBasic: s.ShotZoneBasic, ShotZoneArea: s.ShotZoneArea, ShotZoneRange: s.ShotZoneRange})
+		httpjson.Encode(w, 200, Prediction{Prediction: p, Probability: 0.4, ModelVersion: "v1"})
 	})
 	mux.HandleFunc("GET "+PathReady, func(w http.ResponseWriter, r *http.Request) {
 		httpjson.Encode(w, 200, map[string]string{"status": "ready"})
@@ -63,6 +62,14 @@ func fakePredictd(t *testing.T) (*httptest.Server, *atomic.Int64) {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv, &conns
+}
+
+func mustRead(t *testing.T, r *http.Request) []byte {
+	b, err := httpjson.ReadJSON(r)
+	if err != nil {
+		t.Error(err)
+	}
+	return b
 }
 
 func newClient(t *testing.T, url string) *Client {
@@ -89,13 +96,21 @@ func TestClientPredict(t *testing.T) {
 		t.Errorf("Predict (-want +got):\n%s", diff)
 	}
 	req, _ := DecodeShotRequest([]byte(shotBody))
-	sp, err := c.PredictShot(t.Context(), req)
+	s, err := req.Shot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	record, err := req.Record(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.PredictRecord(t.Context(), record)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := ShotPrediction{Prediction{0, 0.4, "v1"}, 19, nba.ShotType2PT, nba.ZoneMidRange, nba.AreaLeftCenter, nba.Range16To24}
-	if diff := cmp.Diff(want, sp); diff != "" {
-		t.Errorf("PredictShot (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, ShotPredictionOf(&s, p)); diff != "" {
+		t.Errorf("PredictRecord (-want +got):\n%s", diff)
 	}
 	if err := c.Ready(t.Context()); err != nil {
 		t.Errorf("Ready = %v", err)
@@ -106,11 +121,19 @@ func TestClientPassesValidationThrough(t *testing.T) {
 	srv, _ := fakePredictd(t)
 	c := newClient(t, srv.URL)
 	req, _ := DecodeShotRequest([]byte(shotBody))
+	s, err := req.Shot()
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Period = 0 // apid would refuse it itself; predictd must too
-	_, err := c.PredictShot(t.Context(), req)
+	record, err := req.Record(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.PredictRecord(t.Context(), record)
 	var ve *httpjson.ValidationError
 	if !errors.As(err, &ve) || len(ve.Fields) != 1 || ve.Fields[0].Loc[1] != "period" || ve.Fields[0].Type != "value_error" {
-		t.Fatalf("PredictShot(period 0) = %v, want predictd's 422 detail", err)
+		t.Fatalf("PredictRecord(period 0) = %v, want predictd's 422 detail", err)
 	}
 }
 
@@ -185,12 +208,16 @@ func TestClientReusesConnections(t *testing.T) {
 	if tr := c.hc.Transport.(*http.Transport); tr.MaxIdleConnsPerHost < 64 {
 		t.Errorf("MaxIdleConnsPerHost = %d, want at least 64", tr.MaxIdleConnsPerHost)
 	}
+	f, err := DecodeFeatures([]byte(ExampleBody))
+	if err != nil {
+		t.Fatal(err)
+	}
 	const workers, calls = 16, 25
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
 			for range calls {
-				if _, err := c.Predict(context.Background(), Features{}); err != nil {
+				if _, err := c.Predict(context.Background(), f); err != nil {
 					t.Error(err)
 					return
 				}

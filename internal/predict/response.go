@@ -1,5 +1,7 @@
 package predict
 
+import "github.com/nba-mlops/nba-mlops/internal/nba"
+
 // Prediction is predictd's answer to POST /predict.
 type Prediction struct {
 	Prediction   int     `json:"prediction"` // 1: the shot goes in
@@ -7,8 +9,8 @@ type Prediction struct {
 	ModelVersion string  `json:"model_version"`
 }
 
-// ShotPrediction is predictd's answer to POST /predict/shot: the prediction
-// and the fields derived from the raw shot.
+// ShotPrediction is the answer to POST /predict/shot: the prediction and
+// the fields derived from the raw shot.
 type ShotPrediction struct {
 	Prediction
 	ShotDistance  int    `json:"shot_distance"`
@@ -16,4 +18,17 @@ type ShotPrediction struct {
 	ShotZoneBasic string `json:"shot_zone_basic"`
 	ShotZoneArea  string `json:"shot_zone_area"`
 	ShotZoneRange string `json:"shot_zone_range"`
+}
+
+// ShotPredictionOf returns the answer to POST /predict/shot for a shot
+// completed by ShotRequest.Shot and its prediction.
+func ShotPredictionOf(s *nba.Shot, p Prediction) ShotPrediction {
+	return ShotPrediction{
+		Prediction:    p,
+		ShotDistance:  int(s.ShotDistance),
+		ShotType:      s.ShotType,
+		ShotZoneBasic: s.ShotZoneBasic,
+		ShotZoneArea:  s.ShotZoneArea,
+		ShotZoneRange: s.ShotZoneRange,
+	}
 }

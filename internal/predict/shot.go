@@ -1,11 +1,13 @@
 package predict
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/nba-mlops/nba-mlops/internal/court"
@@ -106,7 +108,7 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 	fields := r.members()
 	index := shotFieldIndex
 	var have [numShotFields]bool
-	err := eachMember(data, func(k []byte, raw json.RawMessage) {
+	err := httpjson.EachMember(data, func(k []byte, raw json.RawMessage) {
 		i, ok := index[string(k)]
 		if !ok {
 			ve.Add(httpjson.Body("Extra inputs are not permitted", "extra_forbidden", string(k)))
@@ -119,7 +121,7 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 			return
 		}
 		have[i] = true
-		kd := kind(raw)
+		kd := httpjson.Kind(raw)
 		if kd == 'n' && (f.optNum != nil || f.optTxt != nil) {
 			return // null: absent
 		}
@@ -133,22 +135,22 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 			if f.num != nil {
 				*f.num = v
 			} else {
-				*f.optNum = &v
+				*f.optNum = ptr(v) // only optional members pay for the pointer
 			}
 		default:
 			if kd != '"' {
 				ve.Add(httpjson.Body("Input should be a valid string", "string_type", key))
 				return
 			}
-			var s string
-			if err := json.Unmarshal(raw, &s); err != nil {
+			s, ok := unquote(raw)
+			if !ok {
 				ve.Add(httpjson.Body("Input should be a valid string", "string_type", key))
 				return
 			}
 			if f.text != nil {
 				*f.text = s
 			} else {
-				*f.optTxt = &s
+				*f.optTxt = ptr(s)
 			}
 		}
 	})
@@ -166,9 +168,48 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 	return r, nil
 }
 
+// unquote returns the value of a JSON string as encoding/json reads it; the
+// common string without escapes costs one allocation, not a second decoder.
+func unquote(raw json.RawMessage) (string, bool) {
+	// encoding/json turns invalid UTF-8 into U+FFFD; the fast path must
+	// read the same string, so it takes only valid UTF-8.
+	if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err == nil
+}
+
+// smallInt reads the common integer, -?[0-9]{1,9}, without allocating
+// (strconv keeps the text in its error, so its argument escapes).
+func smallInt(raw []byte) (int, bool) {
+	neg := len(raw) > 0 && raw[0] == '-'
+	if neg {
+		raw = raw[1:]
+	}
+	if len(raw) == 0 || len(raw) > 9 || (raw[0] == '0' && len(raw) > 1) {
+		return 0, false
+	}
+	v := 0
+	for _, c := range raw {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
 func parseInt(raw json.RawMessage, k byte, key string) (int, httpjson.FieldError, bool) {
 	if k != '0' {
 		return 0, httpjson.Body("Input should be a valid integer", "int_type", key), false
+	}
+	if v, ok := smallInt(raw); ok {
+		return v, httpjson.FieldError{}, true
 	}
 	if v, err := strconv.ParseInt(string(raw), 10, 32); err == nil {
 		return int(v), httpjson.FieldError{}, true
@@ -186,8 +227,9 @@ func parseInt(raw json.RawMessage, k byte, key string) (int, httpjson.FieldError
 	return int(x), httpjson.FieldError{}, true
 }
 
-// UnmarshalJSON decodes strictly with DecodeShotRequest.
-func (r *ShotRequest) UnmarshalJSON(data []byte) error {
+// DecodeJSON decodes strictly with DecodeShotRequest
+// (httpjson.StrictDecoder), in one pass.
+func (r *ShotRequest) DecodeJSON(data []byte) error {
 	got, err := DecodeShotRequest(data)
 	if err != nil {
 		return err
@@ -196,13 +238,16 @@ func (r *ShotRequest) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// UnmarshalJSON decodes strictly with DecodeShotRequest.
+func (r *ShotRequest) UnmarshalJSON(data []byte) error { return r.DecodeJSON(data) }
+
 // maxText bounds the free-text members; real values are under 40 bytes.
 const maxText = 100
 
 // columnField maps a Kaggle column to its request member.
 var columnField = func() [nba.NumColumns]string {
 	var m [nba.NumColumns]string
-	for i, c := range nba.Columns {
+	for i, c := range nba.Columns() {
 		m[i] = strings.ToLower(strings.ReplaceAll(c, " ", "_"))
 	}
 	return m
@@ -214,12 +259,43 @@ var columnField = func() [nba.NumColumns]string {
 // (package dataset) to the completed shot, so a shot accepted here is one
 // that ingest accepts once it has a Game ID and a label. Errors: a
 // *httpjson.ValidationError listing every problem, each located at the
-// member that causes it (a given zone that contradicts x/y names the zone).
-func (r ShotRequest) Shot() (nba.Shot, error) {
+// member that causes it (a given zone that contradicts x/y names the zone,
+// a date outside the seasons names game_date).
+func (r ShotRequest) Shot() (nba.Shot, error) { return r.shotAt(time.Now()) }
+
+// shotAt is Shot on the day now: the current season bounds game_date.
+func (r ShotRequest) shotAt(now time.Time) (nba.Shot, error) {
 	var ve httpjson.ValidationError
-	bad := func(field, format string, args ...any) {
-		ve.Add(httpjson.Body("Value error, "+fmt.Sprintf(format, args...), "value_error", field))
+	r.checkTexts(&ve)
+	r.checkNumbers(&ve)
+	if r.SeasonType != nba.SeasonRegular && r.SeasonType != nba.SeasonPlayoffs {
+		ve.Add(httpjson.Body(fmt.Sprintf("Input should be %q or %q", nba.SeasonRegular, nba.SeasonPlayoffs), "literal_error", "season_type"))
 	}
+	season := r.checkDate(&ve, now)
+	teamID, known := league.TeamIDOf(r.TeamName)
+	if !known {
+		valueError(&ve, "team_name", "%q is not a team of the data set", r.TeamName)
+	}
+	if r.TeamID != nil {
+		teamID = int32(*r.TeamID)
+	}
+	if ve.Err() != nil {
+		return nba.Shot{}, &ve
+	}
+	s := r.derive(teamID)
+	r.checkAsDataset(&ve, s, season)
+	if err := ve.Err(); err != nil {
+		return nba.Shot{}, err
+	}
+	return s, nil
+}
+
+func valueError(ve *httpjson.ValidationError, field, format string, args ...any) {
+	ve.Add(httpjson.Body("Value error, "+fmt.Sprintf(format, args...), "value_error", field))
+}
+
+// checkTexts applies the text rule to every text member given.
+func (r *ShotRequest) checkTexts(ve *httpjson.ValidationError) {
 	for _, t := range []struct {
 		name string
 		v    *string
@@ -233,22 +309,25 @@ func (r ShotRequest) Shot() (nba.Shot, error) {
 			continue
 		}
 		if msg := checkText(*t.v); msg != "" {
-			bad(t.name, "%s", msg)
+			valueError(ve, t.name, "%s", msg)
 		}
 	}
-	// The narrow integer columns: range-check before converting, or 257
-	// would wrap to a valid period 1.
+}
+
+// checkNumbers range-checks the integer members before they are narrowed
+// to the shot's small types, or 257 would wrap to a valid period 1.
+func (r *ShotRequest) checkNumbers(ve *httpjson.ValidationError) {
 	for _, n := range []struct {
 		name     string
 		v        int
 		min, max int
 	}{
-		{"period", r.Period, 1, 10}, {"minutes_remaining", r.MinutesRemaining, 0, 11},
-		{"seconds_remaining", r.SecondsRemaining, 0, 59},
-		{"x_location", r.XLocation, -court.SidelineX, court.SidelineX}, {"y_location", r.YLocation, -60, 890},
+		{"period", r.Period, 1, maxPeriod}, {"minutes_remaining", r.MinutesRemaining, 0, maxMinutes},
+		{"seconds_remaining", r.SecondsRemaining, 0, maxSeconds},
+		{"x_location", r.XLocation, -court.SidelineX, court.SidelineX}, {"y_location", r.YLocation, minY, maxY},
 	} {
 		if n.v < n.min || n.v > n.max {
-			bad(n.name, "%d is outside %d..%d", n.v, n.min, n.max)
+			valueError(ve, n.name, "%d is outside %d..%d", n.v, n.min, n.max)
 		}
 	}
 	// A request built in Go, not decoded, can hold ints that do not fit the
@@ -258,32 +337,60 @@ func (r ShotRequest) Shot() (nba.Shot, error) {
 		v    *int
 	}{{"player_id", &r.PlayerID}, {"game_date", &r.GameDate}, {"game_id", r.GameID}, {"team_id", r.TeamID}, {"game_event_id", r.GameEventID}} {
 		if n.v != nil && (*n.v < math.MinInt32 || *n.v > math.MaxInt32) {
-			bad(n.name, "%d does not fit 32 bits", *n.v)
+			valueError(ve, n.name, "%d does not fit 32 bits", *n.v)
 		}
 	}
 	if r.ShotDistance != nil && (*r.ShotDistance < 0 || *r.ShotDistance > math.MaxInt16) {
-		bad("shot_distance", "%d is outside 0..%d", *r.ShotDistance, math.MaxInt16)
+		valueError(ve, "shot_distance", "%d is outside 0..%d", *r.ShotDistance, math.MaxInt16)
 	}
-	if r.SeasonType != nba.SeasonRegular && r.SeasonType != nba.SeasonPlayoffs {
-		ve.Add(httpjson.Body(fmt.Sprintf("Input should be %q or %q", nba.SeasonRegular, nba.SeasonPlayoffs), "literal_error", "season_type"))
-	}
-	date, dateErr := league.ParseDate(int32(r.GameDate))
-	if dateErr != nil {
-		bad("game_date", "%d is not a calendar date written YYYYMMDD", r.GameDate)
-	}
-	teamID, known := league.TeamIDOf(r.TeamName)
-	if !known {
-		bad("team_name", "%q is not a team of the data set", r.TeamName)
-	}
-	if r.TeamID != nil {
-		teamID = int32(*r.TeamID)
-	}
-	if ve.Err() != nil {
-		return nba.Shot{}, &ve
-	}
+}
 
+// checkDate checks that game_date is a calendar date in a season from the
+// first of the data set to the current one, and returns that season.
+func (r *ShotRequest) checkDate(ve *httpjson.ValidationError, now time.Time) int {
+	season, msg := seasonOfDate(r.GameDate, now)
+	if msg != "" {
+		valueError(ve, "game_date", "%s", msg)
+	}
+	return season
+}
+
+// seasonOfDate returns the season of a YYYYMMDD game date, or why the date
+// is not one a game of the data can have: not a calendar date, before the
+// first season of the data set, or after the season under way at now.
+func seasonOfDate(d int, now time.Time) (int, string) {
+	if d < math.MinInt32 || d > math.MaxInt32 {
+		return 0, fmt.Sprintf("%d is not a calendar date written YYYYMMDD", d)
+	}
+	date, err := league.ParseDate(int32(d))
+	if err != nil {
+		return 0, fmt.Sprintf("%d is not a calendar date written YYYYMMDD", d)
+	}
+	season, current := league.SeasonOf(date), league.SeasonOf(now)
+	switch {
+	case season < league.FirstSeason:
+		return 0, fmt.Sprintf("%d is before the first season of the data set (%s)", d, league.SeasonLabel(league.FirstSeason))
+	case season > current:
+		return 0, fmt.Sprintf("%d is after the current season (%s)", d, league.SeasonLabel(current))
+	}
+	return season, ""
+}
+
+// derive completes the request into a shot: zones, shot type and distance
+// from x/y where the caller gave none.
+func (r *ShotRequest) derive(teamID int32) nba.Shot {
 	z := court.Classify(r.XLocation, r.YLocation)
-	s := nba.Shot{
+	return r.shot(teamID, z)
+}
+
+// complete turns a record, whose derived members are all given, into its
+// shot without deriving anything.
+func (r *ShotRequest) complete(teamID int32) nba.Shot { return r.shot(teamID, court.Zones{}) }
+
+// shot builds the shot of the request, taking the optional members from z
+// where the request has none.
+func (r *ShotRequest) shot(teamID int32, z court.Zones) nba.Shot {
+	return nba.Shot{
 		GameID:           int32(deref(r.GameID, 0)),
 		GameEventID:      int32(deref(r.GameEventID, 0)),
 		PlayerID:         int32(r.PlayerID),
@@ -306,21 +413,25 @@ func (r ShotRequest) Shot() (nba.Shot, error) {
 		AwayTeam:         r.AwayTeam,
 		SeasonType:       r.SeasonType,
 	}
-	// The data set's validator needs a Game ID and an event: lend it valid
-	// ones for this season and type when the caller gave none, so that only
-	// what the caller said is judged.
-	check := s
+}
+
+// checkAsDataset applies the data set's validator to the completed shot
+// and locates each problem at the member that causes it. The validator
+// needs a Game ID and an event: it is lent valid ones for this season and
+// type when the caller gave none, so that only what the caller said is
+// judged.
+func (r *ShotRequest) checkAsDataset(ve *httpjson.ValidationError, s nba.Shot, season int) {
 	if r.GameID == nil {
-		check.GameID = placeholderGameID(league.SeasonOf(date), r.SeasonType == nba.SeasonPlayoffs)
+		s.GameID = placeholderGameID(season, r.SeasonType == nba.SeasonPlayoffs)
 	}
 	if r.GameEventID == nil {
-		check.GameEventID = 1
+		s.GameEventID = 1
 	}
 	var rep dataset.Report
-	dataset.Validate(&check, &rep)
+	dataset.Validate(&s, &rep)
 	for _, is := range rep.Errors {
 		field := ""
-		for col, name := range nba.Columns {
+		for col, name := range nba.Columns() {
 			if name == is.Field {
 				field = columnField[col]
 			}
@@ -335,10 +446,6 @@ func (r ShotRequest) Shot() (nba.Shot, error) {
 			ve.Add(httpjson.Body(msg, "value_error", field))
 		}
 	}
-	if err := ve.Err(); err != nil {
-		return nba.Shot{}, err
-	}
-	return s, nil
 }
 
 // WithDerived returns r with its optional members filled from s (the result
@@ -381,6 +488,8 @@ func checkText(s string) string {
 	}
 	return ""
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func deref[T any](p *T, def T) T {
 	if p == nil {

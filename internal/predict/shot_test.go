@@ -5,9 +5,11 @@ import (
 	"errors"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -69,6 +71,30 @@ func TestShotDerives(t *testing.T) {
 	}
 }
 
+// TestShotDateBounds pins the season bounds of game_date: from the first
+// season of the data set to the one under way on the given day.
+func TestShotDateBounds(t *testing.T) {
+	now := time.Date(2026, time.December, 7, 12, 0, 0, 0, time.UTC) // season 2026-27
+	for _, tt := range []struct {
+		date int
+		ok   bool
+	}{
+		{19970801, true}, {19970731, false}, {20200701, true}, {20261207, true},
+		{20270731, true}, {20270801, false}, {99991231, false},
+	} {
+		r, err := DecodeShotRequest(shotWith("game_date", strconv.Itoa(tt.date)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = r.shotAt(now)
+		var ve *httpjson.ValidationError
+		dateErr := errors.As(err, &ve) && slices.ContainsFunc(ve.Fields, func(f httpjson.FieldError) bool { return f.Loc[1] == "game_date" })
+		if dateErr == tt.ok {
+			t.Errorf("game_date %d on %s: %v; want accepted %v", tt.date, now.Format(time.DateOnly), err, tt.ok)
+		}
+	}
+}
+
 func TestShotRejects(t *testing.T) {
 	tests := []struct {
 		name string
@@ -89,6 +115,11 @@ func TestShotRejects(t *testing.T) {
 		{"off court x", shotWith("x_location", `251`), []string{"x_location:value_error"}},
 		{"off court y", shotWith("y_location", `-61`), []string{"y_location:value_error"}},
 		{"not a date", shotWith("game_date", `20190230`), []string{"game_date:value_error"}},
+		// Dates outside the seasons: the error is at game_date, the field
+		// the caller sent, not at the Game ID it never sent.
+		{"before the first season", shotWith("game_date", `19900105`), []string{"game_date:value_error"}},
+		{"long before the first season", shotWith("game_date", `10000101`), []string{"game_date:value_error"}},
+		{"after the current season", shotWith("game_date", `21000105`), []string{"game_date:value_error"}},
 		{"season type", shotWith("season_type", `"Preseason"`), []string{"season_type:literal_error"}},
 		{"unknown team", shotWith("team_name", `"Seattle Storm"`), []string{"team_name:value_error"}},
 		{"team not in season", shotWith("team_name", `"Seattle SuperSonics"`), []string{"team_name:value_error"}},

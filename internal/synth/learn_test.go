@@ -115,11 +115,11 @@ func (m *model) raw(s *nba.Shot) []float64 {
 			}
 		}
 	}
-	onehot(s.ShotType, nba.ShotTypes)
-	onehot(s.ShotZoneBasic, nba.ZoneBasics)
-	onehot(s.ShotZoneArea, nba.ZoneAreas)
-	onehot(s.ShotZoneRange, nba.ZoneRanges)
-	onehot(s.SeasonType, nba.SeasonTypes)
+	onehot(s.ShotType, nba.ShotTypes())
+	onehot(s.ShotZoneBasic, nba.ZoneBasics())
+	onehot(s.ShotZoneArea, nba.ZoneAreas())
+	onehot(s.ShotZoneRange, nba.ZoneRanges())
+	onehot(s.SeasonType, nba.SeasonTypes())
 	return f
 }
 

@@ -1,4 +1,4 @@
-package predict
+package httpjson
 
 import "encoding/json"
 
@@ -8,7 +8,7 @@ const maxFlatMembers = 64
 
 type member struct{ k0, k1, v0, v1 int32 }
 
-// eachFlatMember is eachMember's fast path for the common body: one object
+// eachFlatMember is EachMember's fast path for the common body: one object
 // whose member values are all scalars (numbers, strings, true, false, null).
 // It checks the JSON grammar and finds the members in a single pass, instead
 // of json.Valid followed by a walk (json.Valid was a fifth of predictd's CPU

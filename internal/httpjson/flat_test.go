@@ -1,9 +1,21 @@
-package predict
+package httpjson
 
 import (
 	"encoding/json"
 	"slices"
 	"testing"
+)
+
+// predictBody and shotBody are request bodies of the kind the scanner is
+// built for: the original /predict body and a raw shot.
+const (
+	predictBody = `{"Period": 1, "Minutes_Remaining": 10, "Seconds_Remaining": 30, "Shot_Distance": 15, "X_Location": 5,
+ "Y_Location": 10, "Action_Type_Frequency": 0.2, "Team_Name_Frequency": 0.5, "Home_Team_Frequency": 0.4,
+ "ShotType_2PT_Field_Goal": 1, "SeasonType_Playoffs": 1, "Year": 2022, "Month": 6, "Day": 11, "Day_of_Week": 5}`
+	shotBody = `{"player_id": 2544, "player_name": "LeBron James", "team_name": "Los Angeles Lakers",
+ "home_team": "LAL", "away_team": "BOS", "period": 4, "minutes_remaining": 1, "seconds_remaining": 12,
+ "action_type": "Jump Shot", "x_location": -220, "y_location": 20, "game_date": 20200117,
+ "season_type": "Regular Season", "game_id": null, "shot_zone_basic": "Left Corner 3"}`
 )
 
 type kv struct{ k, v string }
@@ -14,7 +26,7 @@ func members(t *testing.T, data []byte, flat bool) ([]kv, bool) {
 	if flat {
 		return got, eachFlatMember(data, fn)
 	}
-	err := eachMember(data, fn)
+	err := EachMember(data, fn)
 	return got, err == nil
 }
 
@@ -29,7 +41,7 @@ func FuzzFlatMatchesGeneral(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	f.Add([]byte(readmeBody))
+	f.Add([]byte(predictBody))
 	f.Add([]byte(shotBody))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		flat, ok := members(t, data, true)
@@ -47,7 +59,7 @@ func FuzzFlatMatchesGeneral(f *testing.F) {
 }
 
 func TestFlatAcceptsValidScalarObjects(t *testing.T) {
-	for _, s := range []string{`{}`, ` {"a":1, "b" : "x\"\\/\b\f\n\r\t\u00e9", "c":[]} `, readmeBody, shotBody} {
+	for _, s := range []string{`{}`, ` {"a":1, "b" : "x\"\\/\b\f\n\r\t\u00e9", "c":[]} `, predictBody, shotBody} {
 		_, ok := members(t, []byte(s), true)
 		wantFlat := s != ` {"a":1, "b" : "x\"\\/\b\f\n\r\t\u00e9", "c":[]} ` // an array value takes the general path
 		if ok != wantFlat {

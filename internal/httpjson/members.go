@@ -1,22 +1,22 @@
-package predict
+package httpjson
 
 import (
 	"bytes"
 	"encoding/json"
 	"errors"
-
-	"github.com/nba-mlops/nba-mlops/internal/httpjson"
 )
 
-// eachMember walks a JSON object, calling fn for each member with its key
+// EachMember walks a JSON object, calling fn for each member with its key
 // (unescaped) and raw value, in document order. A document that is not one
-// valid JSON object is a validation error. Callers detect repeated keys.
+// valid JSON object is a *ValidationError. Callers detect repeated keys: it
+// is the walker under the strict decoders of the request types (package
+// predict), which check their members as they go.
 //
 // The document is checked with json.Valid first; after that the walk only
 // has to find where each key and value ends, which it does in one pass
 // without allocating (json.Decoder's token API costs an allocation or more
 // per token, which showed as a fifth of apid's CPU under load).
-func eachMember(data []byte, fn func(key []byte, raw json.RawMessage)) error {
+func EachMember(data []byte, fn func(key []byte, raw json.RawMessage)) error {
 	if eachFlatMember(data, fn) {
 		return nil
 	}
@@ -25,7 +25,7 @@ func eachMember(data []byte, fn func(key []byte, raw json.RawMessage)) error {
 	}
 	i := skipSpace(data, 0)
 	if data[i] != '{' {
-		return httpjson.Invalid(httpjson.Body("Input should be a valid dictionary or object to extract fields from", "model_attributes_type"))
+		return Invalid(Body("Input should be a valid dictionary or object to extract fields from", "model_attributes_type"))
 	}
 	i = skipSpace(data, i+1)
 	if data[i] == '}' {
@@ -59,9 +59,9 @@ func syntaxError(data []byte) error {
 	err := json.Unmarshal(data, &v)
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return httpjson.Invalid(httpjson.Body("JSON decode error", "json_invalid", se.Offset))
+		return Invalid(Body("JSON decode error", "json_invalid", se.Offset))
 	}
-	return httpjson.Invalid(httpjson.Body("JSON decode error", "json_invalid", int64(len(data))))
+	return Invalid(Body("JSON decode error", "json_invalid", int64(len(data))))
 }
 
 func skipSpace(data []byte, i int) int {
@@ -123,8 +123,9 @@ func valueEnd(data []byte, i int) int {
 	}
 }
 
-// kind classifies a raw JSON value by its first byte.
-func kind(raw json.RawMessage) byte {
+// Kind classifies a raw JSON value by its first byte: '"', '{', '[', 't',
+// 'f' or 'n', '0' for a number, and 0 for nothing.
+func Kind(raw json.RawMessage) byte {
 	if len(raw) == 0 {
 		return 0
 	}
@@ -134,4 +135,31 @@ func kind(raw json.RawMessage) byte {
 	default:
 		return '0' // a number
 	}
+}
+
+// EachElement walks the JSON array raw, which must be valid JSON (as a
+// json.RawMessage decoded by Unmarshal is), calling fn with each element's
+// raw value in order; it stops at the first error fn returns. A value that
+// is not an array is an error.
+func EachElement(raw []byte, fn func(el json.RawMessage) error) error {
+	i := skipSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return errors.New("not an array")
+	}
+	i = skipSpace(raw, i+1)
+	if i < len(raw) && raw[i] == ']' {
+		return nil
+	}
+	for i < len(raw) {
+		end := valueEnd(raw, i)
+		if err := fn(raw[i:end]); err != nil {
+			return err
+		}
+		i = skipSpace(raw, end)
+		if i >= len(raw) || raw[i] == ']' {
+			return nil
+		}
+		i = skipSpace(raw, i+1) // past the ','
+	}
+	return nil
 }
