@@ -24,7 +24,7 @@ import (
 // envNames lists every environment variable apid reads (--check-config
 // prints it, and deployment tests compare it with the compose files).
 var envNames = []string{
-	"HTTP_ADDR", "API_PORT", "NBA_DATA_DIR",
+	"HTTP_ADDR", "API_PORT", "METRICS_ADDR", "NBA_DATA_DIR",
 	"DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD", "DB_PASSWORD_FILE",
 	"PREDICT_URL", "PREDICTION_SERVICE_HOST", "PREDICTION_SERVICE_PORT",
 	"JWT_SECRET", "JWT_SECRET_FILE", "NBA_ADMIN_USER", "NBA_ADMIN_PASSWORD", "NBA_ADMIN_PASSWORD_FILE",
@@ -37,6 +37,7 @@ var envNames = []string{
 // anything starts.
 type config struct {
 	Addr           string
+	MetricsAddr    string // the separate listener of /metrics
 	DataDir        string
 	DatabaseURL    auth.Secret // empty: SQLite in DataDir
 	DatabaseFrom   string      // which variables gave DatabaseURL
@@ -57,6 +58,10 @@ type config struct {
 	RequestTimeout time.Duration
 	CheckConfig    bool
 }
+
+// defaultMetricsAddr keeps /metrics on loopback unless told otherwise:
+// Prometheus in a container or pod is given METRICS_ADDR=:8002.
+const defaultMetricsAddr = "127.0.0.1:8002"
 
 // SQLitePath is the database file used when no PostgreSQL is configured.
 func (c *config) SQLitePath() string { return filepath.Join(c.DataDir, "apid.db") }
@@ -132,6 +137,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	var cors, logLevel string
 	fs.StringVar(&c.Addr, "addr", defAddr, "listen address (env HTTP_ADDR, or API_PORT for \":PORT\")")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", or(getenv("METRICS_ADDR"), defaultMetricsAddr),
+		"listen address of /metrics, kept off the API port so that user and prediction counts are not public (env METRICS_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", dataDir, "data directory; holds apid.db when no PostgreSQL is configured (env NBA_DATA_DIR)")
 	fs.StringVar(&c.PredictURL, "predict-url", "", "prediction service base URL (env PREDICT_URL, or PREDICTION_SERVICE_HOST/PREDICTION_SERVICE_PORT; default http://127.0.0.1:8001)")
 	fs.BoolVar(&c.Dev, "dev", dev, "development mode: without JWT_SECRET, sign tokens with a random secret (env APID_DEV)")
@@ -155,6 +162,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return nil, fmt.Errorf("--addr %q: want host:port or :port", c.Addr)
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+		return nil, fmt.Errorf("--metrics-addr %q (env METRICS_ADDR): want host:port or :port", c.MetricsAddr)
+	}
+	if c.MetricsAddr == c.Addr {
+		return nil, fmt.Errorf("--metrics-addr %q (env METRICS_ADDR) is the API address: metrics need a listener of their own", c.MetricsAddr)
 	}
 	if c.DataDir == "" {
 		return nil, errors.New("--data-dir must not be empty")
@@ -361,6 +374,7 @@ func printConfig(w io.Writer, c *config) error {
 	slices.Sort(env)
 	out := map[string]any{
 		"addr":            c.Addr,
+		"metrics_addr":    c.MetricsAddr,
 		"data_dir":        c.DataDir,
 		"database":        db,
 		"predict_url":     c.PredictURL,

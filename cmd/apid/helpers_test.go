@@ -210,6 +210,8 @@ type testServer struct {
 	reg     *prometheus.Registry
 	tokens  *auth.Tokens
 	logs    *syncBuffer
+	// metricsURL is the separate metrics listener (run's --metrics-addr).
+	metricsURL string
 }
 
 type serverOption func(*deps)
@@ -244,7 +246,9 @@ func newTestServer(t testing.TB, open func(testing.TB) testStore, opts ...server
 	}
 	srv := httptest.NewServer(NewServer(d))
 	t.Cleanup(srv.Close)
-	return &testServer{Server: srv, t: t, db: db, predict: fp, reg: reg, tokens: tokens, logs: logs}
+	msrv := httptest.NewServer(newMetricsHandler(d.logger, reg))
+	t.Cleanup(msrv.Close)
+	return &testServer{Server: srv, t: t, db: db, predict: fp, reg: reg, tokens: tokens, logs: logs, metricsURL: msrv.URL}
 }
 
 type syncBuffer struct {
@@ -317,6 +321,12 @@ func do(t testing.TB, base, method, path, token, body string, header ...string) 
 		t.Fatal(err)
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// metrics scrapes the metrics listener.
+func (s *testServer) metrics() response {
+	s.t.Helper()
+	return do(s.t, s.metricsURL, "GET", "/metrics", "", "")
 }
 
 func (s *testServer) do(method, path, token, body string, header ...string) response {

@@ -130,9 +130,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("starting apid", "addr", cfg.Addr, "database", dbKind(cfg), "predict_url", cfg.PredictURL,
-		"dev", cfg.Dev, "token_ttl", cfg.TokenTTL.String(), "bcrypt_cost", cfg.BcryptCost)
-	return serve(ctx, logger, srv)
+	metricsSrv := &http.Server{
+		Addr:              cfg.MetricsAddr,
+		Handler:           newMetricsHandler(logger, reg),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("starting apid", "addr", cfg.Addr, "metrics_addr", cfg.MetricsAddr, "database", dbKind(cfg),
+		"predict_url", cfg.PredictURL, "dev", cfg.Dev, "token_ttl", cfg.TokenTTL.String(), "bcrypt_cost", cfg.BcryptCost)
+	return serve(ctx, logger, srv, metricsSrv)
 }
 
 // appStore is what run needs from a store adapter.
@@ -217,28 +226,48 @@ func bootstrapAdmin(ctx context.Context, logger *slog.Logger, users userStore, h
 	return nil
 }
 
-// serve runs srv until ctx ends, then shuts it down gracefully, giving
-// in-flight requests 10 seconds.
-func serve(ctx context.Context, logger *slog.Logger, srv *http.Server) error {
-	ln, err := net.Listen("tcp", srv.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+// serve runs the servers until ctx ends or one of them fails, then shuts
+// them all down gracefully, giving in-flight requests 10 seconds. Every
+// listener is opened before any serves, so a taken port fails the start.
+func serve(ctx context.Context, logger *slog.Logger, srvs ...*http.Server) error {
+	lns := make([]net.Listener, 0, len(srvs))
+	defer func() {
+		for _, ln := range lns {
+			ln.Close() // already closed by Serve/Shutdown when serving began
+		}
+	}()
+	for _, srv := range srvs {
+		ln, err := net.Listen("tcp", srv.Addr)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		lns = append(lns, ln)
+		logger.Info("listening", "addr", ln.Addr().String())
 	}
-	logger.Info("listening", "addr", ln.Addr().String())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	errc := make(chan error, len(srvs))
+	for i, srv := range srvs {
+		go func() { errc <- srv.Serve(lns[i]) }()
+	}
+	var first error
+	returned := 0 // Serve calls that have returned
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+		first, returned = fmt.Errorf("serve: %w", err), 1
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = srv.Shutdown(sctx)
-	<-errc // Serve has returned ErrServerClosed
-	if err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, srv := range srvs {
+		if err := srv.Shutdown(sctx); err != nil && first == nil {
+			first = fmt.Errorf("shutdown: %w", err)
+		}
+	}
+	for ; returned < len(srvs); returned++ {
+		<-errc // each remaining Serve returns ErrServerClosed
+	}
+	if first != nil {
+		return first
 	}
 	logger.Info("stopped")
 	return nil

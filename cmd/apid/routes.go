@@ -1,9 +1,11 @@
 package main
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/swaggest/swgui"
 	"github.com/swaggest/swgui/v5emb"
@@ -39,7 +41,6 @@ func addRoutes(r chi.Router, d deps, m *metrics, sc *storeCollector) {
 
 	r.Method(http.MethodGet, "/healthz", handleHealthz())
 	r.Method(http.MethodGet, "/readyz", handleReadyz(d.db, d.predictor))
-	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{ErrorLog: slogErrorLog{d.logger}}))
 	r.Method(http.MethodGet, "/openapi.json", handleOpenAPI())
 	// Swagger UI, served from the binary (no CDN); "Authorize" uses the
 	// document's OAuth2 password flow against /token.
@@ -56,4 +57,14 @@ func addRoutes(r chi.Router, d deps, m *metrics, sc *storeCollector) {
 	if d.ui != nil {
 		r.Mount("/ui", d.ui)
 	}
+}
+
+// newMetricsHandler serves GET /metrics from reg. run gives it a listener of
+// its own (--metrics-addr, loopback by default): the gauges show how many
+// users and predictions there are, which is not for whoever can reach the
+// API port.
+func newMetricsHandler(logger *slog.Logger, reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogErrorLog{logger}}))
+	return mux
 }

@@ -117,7 +117,7 @@ func TestFlow(t *testing.T) {
 			if got := counter(t, s, "nba_feedback_total", "false", "v1"); got != 1 {
 				t.Errorf(`nba_feedback_total{correct="false"} = %v, want 1`, got)
 			}
-			metrics := s.do("GET", "/metrics", "", "").body
+			metrics := s.metrics().body
 			for _, line := range []string{
 				`nba_online_accuracy{model_version="v1"} 0.5`,
 				`nba_online_accuracy_samples{model_version="v1"} 2`,
