@@ -18,6 +18,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/nba-mlops/nba-mlops/internal/httpjson"
+	"github.com/nba-mlops/nba-mlops/internal/httpmetrics"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/store"
 )
@@ -76,11 +77,21 @@ func accessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 				return
 			}
 			logger.LogAttrs(r.Context(), level, "request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+				slog.String("method", httpmetrics.Method(r.Method)), slog.String("path", clip(r.URL.Path)), slog.String("route", route),
 				slog.Int("status", status), slog.Int("bytes", ww.BytesWritten()),
 				slog.Float64("duration_ms", float64(d.Microseconds())/1000), slog.String("remote", clientAddr(r)))
 		})
 	}
+}
+
+// clip bounds what a request can put in one log line: a path may be as long
+// as the header limit allows.
+func clip(s string) string {
+	const max = 256
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
 }
 
 // recoverer turns a panic into a logged 500, so one bad request cannot take

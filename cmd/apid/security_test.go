@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -325,5 +326,39 @@ func TestMiscHTTP(t *testing.T) {
 	}
 	if r := s.do("GET", "/docs", "", ""); r.status != 200 { // redirect followed
 		t.Errorf("/docs = %d", r.status)
+	}
+}
+
+// TestUnboundedLabels sends requests with unique methods and long unique
+// paths: neither the metrics nor a log line may grow with them.
+func TestUnboundedLabels(t *testing.T) {
+	s := newTestServer(t, openSQLite)
+	send := func(method, path string) {
+		t.Helper()
+		req, err := http.NewRequest(method, s.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	send("WARMUP", "/")
+	send("WARMUP", "/nope")
+	before := len(s.metrics().body)
+	for i := range 200 {
+		m := fmt.Sprintf("M%s%d", strings.Repeat("X", 1000), i)
+		send(m, "/")
+		send(m, "/nope/"+strings.Repeat("p", 2000)+strconv.Itoa(i))
+	}
+	if after := len(s.metrics().body); after > before+200 { // counter values grow by a few digits
+		t.Errorf("/metrics grew from %d to %d bytes after 400 requests with unique methods", before, after)
+	}
+	for _, line := range strings.Split(s.logs.String(), "\n") {
+		if len(line) > 1500 {
+			t.Fatalf("a log line of %d bytes: request fields must be clipped: %.200s…", len(line), line)
+		}
 	}
 }
