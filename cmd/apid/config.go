@@ -29,7 +29,7 @@ var envNames = []string{
 	"PREDICT_URL", "PREDICTION_SERVICE_HOST", "PREDICTION_SERVICE_PORT",
 	"JWT_SECRET", "JWT_SECRET_FILE", "NBA_ADMIN_USER", "NBA_ADMIN_PASSWORD", "NBA_ADMIN_PASSWORD_FILE",
 	"APID_DEV", "BCRYPT_COST", "TOKEN_TTL", "FEEDBACK_WINDOW", "CORS_ORIGINS",
-	"LOGIN_RATE_USER", "LOGIN_RATE_ADDR", "LOG_LEVEL", "LOG_FORMAT",
+	"LOGIN_RATE_USER", "LOGIN_RATE_ADDR", "LOGIN_RATE_USER_HOUR", "LOG_LEVEL", "LOG_FORMAT",
 }
 
 // config is apid's resolved configuration. Flags override environment
@@ -48,8 +48,9 @@ type config struct {
 	TokenTTL       time.Duration
 	FeedbackWindow int
 	CORSOrigins    []string
-	LoginPerUser   int // failed logins per username per minute
+	LoginPerUser   int // failed logins per username and client address per minute
 	LoginPerAddr   int // login and signup attempts per client address per minute
+	LoginUserHour  int // failed logins per username from all addresses per hour
 	AdminUser      string
 	AdminPassword  auth.Secret
 	LogLevel       slog.Level
@@ -78,7 +79,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs := flag.NewFlagSet("apid", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: apid [flags]\n       apid export-feedback --out FILE [flags]\n\nThe NBA shot prediction API.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "Usage: apid [flags]\n       apid export-feedback --out FILE [flags]\n       apid labeler [--revoke] NAME\n\nThe NBA shot prediction API.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 
@@ -119,6 +120,10 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	if err != nil {
 		return nil, err
 	}
+	userHour, err := defInt("LOGIN_RATE_USER_HOUR", 100)
+	if err != nil {
+		return nil, err
+	}
 	ttl := auth.DefaultTTL
 	if v := getenv("TOKEN_TTL"); v != "" {
 		if ttl, err = time.ParseDuration(v); err != nil {
@@ -146,7 +151,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.DurationVar(&c.TokenTTL, "token-ttl", ttl, "access token lifetime (env TOKEN_TTL)")
 	fs.IntVar(&c.FeedbackWindow, "feedback-window", window, "verifications nba_online_accuracy is computed over (env FEEDBACK_WINDOW)")
 	fs.StringVar(&cors, "cors-origins", getenv("CORS_ORIGINS"), "comma-separated origins allowed by CORS, or *; none by default (env CORS_ORIGINS)")
-	fs.IntVar(&c.LoginPerUser, "login-rate-user", perUser, "failed logins allowed per username per minute (env LOGIN_RATE_USER)")
+	fs.IntVar(&c.LoginPerUser, "login-rate-user", perUser, "failed logins allowed per username from one client address per minute (env LOGIN_RATE_USER)")
+	fs.IntVar(&c.LoginUserHour, "login-rate-user-hour", userHour, "failed logins allowed per username from all addresses per hour, a ceiling far above what a person needs (env LOGIN_RATE_USER_HOUR)")
 	fs.IntVar(&c.LoginPerAddr, "login-rate-addr", perAddr, "login and signup attempts allowed per client address per minute (env LOGIN_RATE_ADDR)")
 	fs.StringVar(&logLevel, "log-level", or(getenv("LOG_LEVEL"), "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", or(getenv("LOG_FORMAT"), "text"), "text or json (env LOG_FORMAT)")
@@ -190,8 +196,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	if c.FeedbackWindow < 1 || c.FeedbackWindow > 100000 {
 		return nil, fmt.Errorf("--feedback-window %d (env FEEDBACK_WINDOW): want 1..100000", c.FeedbackWindow)
 	}
-	if c.LoginPerUser < 1 || c.LoginPerAddr < 1 {
-		return nil, fmt.Errorf("--login-rate-user %d / --login-rate-addr %d (env LOGIN_RATE_USER / LOGIN_RATE_ADDR): want at least 1", c.LoginPerUser, c.LoginPerAddr)
+	if c.LoginPerUser < 1 || c.LoginPerAddr < 1 || c.LoginUserHour < 1 {
+		return nil, fmt.Errorf("--login-rate-user %d / --login-rate-addr %d / --login-rate-user-hour %d (env LOGIN_RATE_USER / LOGIN_RATE_ADDR / LOGIN_RATE_USER_HOUR): want at least 1",
+			c.LoginPerUser, c.LoginPerAddr, c.LoginUserHour)
 	}
 	if c.DBWait < 0 || c.RequestTimeout <= 0 {
 		return nil, errors.New("--db-wait must not be negative and --request-timeout must be positive")
@@ -373,26 +380,27 @@ func printConfig(w io.Writer, c *config) error {
 	env := slices.Clone(envNames)
 	slices.Sort(env)
 	out := map[string]any{
-		"addr":            c.Addr,
-		"metrics_addr":    c.MetricsAddr,
-		"data_dir":        c.DataDir,
-		"database":        db,
-		"predict_url":     c.PredictURL,
-		"dev":             c.Dev,
-		"jwt_secret":      jwt,
-		"bcrypt_cost":     c.BcryptCost,
-		"token_ttl":       c.TokenTTL.String(),
-		"feedback_window": c.FeedbackWindow,
-		"cors_origins":    cors,
-		"login_rate_user": c.LoginPerUser,
-		"login_rate_addr": c.LoginPerAddr,
-		"admin_user":      c.AdminUser,
-		"admin_password":  adminPW,
-		"log_level":       strings.ToLower(c.LogLevel.String()),
-		"log_format":      c.LogFormat,
-		"db_wait":         c.DBWait.String(),
-		"request_timeout": c.RequestTimeout.String(),
-		"env":             env,
+		"addr":                 c.Addr,
+		"metrics_addr":         c.MetricsAddr,
+		"data_dir":             c.DataDir,
+		"database":             db,
+		"predict_url":          c.PredictURL,
+		"dev":                  c.Dev,
+		"jwt_secret":           jwt,
+		"bcrypt_cost":          c.BcryptCost,
+		"token_ttl":            c.TokenTTL.String(),
+		"feedback_window":      c.FeedbackWindow,
+		"cors_origins":         cors,
+		"login_rate_user":      c.LoginPerUser,
+		"login_rate_addr":      c.LoginPerAddr,
+		"login_rate_user_hour": c.LoginUserHour,
+		"admin_user":           c.AdminUser,
+		"admin_password":       adminPW,
+		"log_level":            strings.ToLower(c.LogLevel.String()),
+		"log_format":           c.LogFormat,
+		"db_wait":              c.DBWait.String(),
+		"request_timeout":      c.RequestTimeout.String(),
+		"env":                  env,
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -6,7 +6,8 @@
 // PostgreSQL when one is configured and in an embedded SQLite file otherwise.
 //
 // `apid export-feedback --out FILE` writes the verified raw-shot predictions
-// as Kaggle-schema rows for ingest.
+// as Kaggle-schema rows for ingest (labelers' verifications only);
+// `apid labeler NAME` makes an account a labeler.
 package main
 
 import (
@@ -49,6 +50,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stop()
 	if len(args) > 1 && args[1] == "export-feedback" {
 		return runExport(ctx, args[2:], getenv, stdout, stderr)
+	}
+	if len(args) > 1 && args[1] == "labeler" {
+		return runLabeler(ctx, args[2:], getenv, stdout, stderr)
 	}
 	cfg, err := loadConfig(args[1:], getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -111,10 +115,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		predictor:      predictor,
 		tokens:         tokens,
 		hasher:         hasher,
+		accounts:       db,
+		logins:         db,
 		corsOrigins:    cfg.CORSOrigins,
 		feedbackWindow: cfg.FeedbackWindow,
 		loginPerUser:   cfg.LoginPerUser,
 		loginPerAddr:   cfg.LoginPerAddr,
+		loginUserHour:  cfg.LoginUserHour,
 		requestTimeout: cfg.RequestTimeout,
 		statsTTL:       10 * time.Second,
 		userCacheTTL:   2 * time.Second,
@@ -152,6 +159,9 @@ type appStore interface {
 	statsStore
 	pinger
 	exportStore
+	labelerStore
+	accountStore
+	loginStore
 	Close() error
 }
 
@@ -218,7 +228,9 @@ func bootstrapAdmin(ctx context.Context, logger *slog.Logger, users userStore, h
 	if err != nil {
 		return err
 	}
-	u := store.User{Username: name, PasswordHash: hash}
+	// The bootstrap account is a labeler: its verifications go into
+	// training (export-feedback), unlike those of self-registered accounts.
+	u := store.User{Username: name, PasswordHash: hash, Labeler: true}
 	if err := users.CreateUser(ctx, &u); err != nil && nba.ErrorCode(err) != nba.EConflict {
 		return fmt.Errorf("bootstrap user: %w", err)
 	}
