@@ -254,13 +254,13 @@ func TestCheckConfig(t *testing.T) {
 		env(map[string]string{
 			"JWT_SECRET": testSecret, "API_PORT": "9000", "DB_HOST": "db", "DB_NAME": "nba", "DB_USER": "nba",
 			"DB_PASSWORD_FILE": pw, "PREDICTION_SERVICE_HOST": "prediction-service", "PREDICTION_SERVICE_PORT": "8001",
-			"NBA_ADMIN_USER": "admin", "NBA_ADMIN_PASSWORD": "admin-pass-1", "LOG_LEVEL": "debug",
+			"NBA_ADMIN_USER": "admin", "NBA_ADMIN_PASSWORD": "admin-passphrase-17", "LOG_LEVEL": "debug",
 		}), &out, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
-	for _, secret := range []string{testSecret, "db-pass-word", "admin-pass-1"} {
+	for _, secret := range []string{testSecret, "db-pass-word", "admin-passphrase-17"} {
 		if strings.Contains(s, secret) {
 			t.Errorf("--check-config prints a secret:\n%s", s)
 		}
@@ -365,7 +365,7 @@ func TestEnvNamesComplete(t *testing.T) {
 		case "DB_HOST", "DB_NAME", "DB_USER", "NBA_ADMIN_USER":
 			return "x" + strings.ToLower(k[:2]) + "name"
 		case "NBA_ADMIN_PASSWORD":
-			return "admin-password"
+			return "admin-password-17"
 		}
 		return ""
 	}
