@@ -107,7 +107,7 @@ func TestLowEntropySecretsRefused(t *testing.T) {
 		{"JWT_SECRET", "secretsecretsecretsecretsecret123", false},
 		{"JWT_SECRET", "passwordpasswordpasswordpassword", false},
 		{"JWT_SECRET", "3f6c0a8e1b9d4c7a2e5f8b1d0c3a6e9f4b7d2a5c8e1f0b3d6a9c2e5f8b1d4a7c", true}, // openssl rand -hex 32
-		{"JWT_SECRET", "q8V0rJm3Xb2Lw9Tz1Ck5Hn7Gs4Pd6Fy0Aa2Ee4Uu8Ii=", true},                      // openssl rand -base64 32
+		{"JWT_SECRET", "q8V0rJm3Xb2Lw9Tz1Ck5Hn7Gs4Pd6Fy0Aa2Ee4Uu8Ii=", true},                     // openssl rand -base64 32
 		{"NBA_ADMIN_PASSWORD", "password", false},
 		{"NBA_ADMIN_PASSWORD", "password1234", false},
 		{"NBA_ADMIN_PASSWORD", "aaaaaaaaaaaaaaaa", false},
