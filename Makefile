@@ -44,6 +44,8 @@ FUZZTIME ?= 20s
 # Each fuzz target with its package; go test runs one target per call.
 FUZZ_TARGETS := FuzzParseShotRow:./internal/dataset FuzzDecodePredictRequest:./internal/predict \
 	FuzzDecodeShotRequest:./internal/predict FuzzVerifyToken:./internal/auth FuzzDecode:./internal/model
+FUZZ_TARGETS += FuzzFlatMatchesGeneral:./internal/predict
+FUZZ_TARGETS += FuzzDecodeSignup:./cmd/apid FuzzLoginForm:./cmd/apid FuzzDecodeVerify:./cmd/apid
 fuzz:
 	@for t in $(FUZZ_TARGETS); do name=$${t%%:*}; pkg=$${t#*:}; echo "== $$name ($$pkg)"; \
 	  go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; done
