@@ -68,7 +68,7 @@ func run() error {
 	flag.StringVar(&o.bin, "bin", "bin", "directory of the built binaries (make build)")
 	flag.DurationVar(&o.duration, "duration", 10*time.Minute, "how long to send traffic")
 	flag.DurationVar(&o.faultEvery, "fault-every", time.Minute, "time between faults")
-	flag.IntVar(&o.rate, "rate", 150, "requests a second, all kinds together (the machine is shared: keep it modest)")
+	flag.IntVar(&o.rate, "rate", 100, "requests a second, all kinds together (the machine is shared: keep it modest)")
 	flag.IntVar(&o.workers, "workers", 4*runtime.GOMAXPROCS(0), "concurrent clients")
 	flag.BoolVar(&o.apidFaults, "apid-faults", false, "also kill and restart apid (its heap figures then start over)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
@@ -104,7 +104,7 @@ func run() error {
 	pdAddr, apiAddr, metricsAddr := freeAddr(), freeAddr(), freeAddr()
 	pd := &daemon{name: "predictd", path: filepath.Join(o.bin, "predictd"), log: filepath.Join(work, "predictd.log"),
 		args: []string{"--addr", pdAddr, "--models-dir", models}}
-	env := []string{"JWT_SECRET=" + randomHex(32), "PREDICT_URL=http://" + pdAddr, "BCRYPT_COST=10",
+	env := []string{"JWT_SECRET=" + randomHex(32), "PREDICT_URL=http://" + pdAddr, "BCRYPT_COST=8",
 		// Every client here is 127.0.0.1: the per-address login limit
 		// would be the soak's bottleneck, not a finding.
 		"LOGIN_RATE_ADDR=1000000", "LOG_LEVEL=warn"}
@@ -579,7 +579,7 @@ func (t *traffic) one(ctx context.Context, r *mrand.Rand) {
 			t.do(ctx, "verify", "POST", "/verify_random_prediction", tok, "application/json",
 				fmt.Sprintf(`{"prediction_id": %d, "true_value": %d}`, v.ID, r.IntN(2)))
 		}
-	case p < 80:
+	case p < 77:
 		t.signup(ctx)
 	default:
 		bad := []func(){
