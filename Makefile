@@ -13,13 +13,13 @@ SOURCE  ?=
 
 BINARIES := generate-data ingest process featurize train infer predictd apid
 
-.PHONY: build run test lint bench fuzz pipeline golden clean help
+.PHONY: build run test lint bench fuzz soak pipeline golden clean help
 
 help:
 	@echo "make run       build, train a first model if there is none, start predictd and apid"
 	@echo "make test      all tests (set TEST_DATABASE_URL and NBA_REQUIRE_INTEGRATION=1 for the full set; .ci/run does)"
 	@echo "make pipeline  generate-data -> ingest -> process -> featurize -> train -> infer, chained by signal files"
-	@echo "make build | lint | bench | fuzz | golden | clean"
+	@echo "make build | lint | bench | fuzz | soak | golden | clean"
 
 # missing lists the binaries named in $(1) that have no cmd/ directory yet.
 missing = $(strip $(foreach b,$(1),$(if $(wildcard cmd/$(b)/main.go),,$(b))))
@@ -45,9 +45,15 @@ FUZZTIME ?= 20s
 FUZZ_TARGETS := FuzzParseShotRow:./internal/dataset FuzzDecodePredictRequest:./internal/predict \
 	FuzzDecodeShotRequest:./internal/predict FuzzVerifyToken:./internal/auth FuzzDecode:./internal/model
 FUZZ_TARGETS += FuzzFlatMatchesGeneral:./internal/httpjson FuzzParseV2Request:./cmd/predictd FuzzDecodeBodies:./cmd/apid
+FUZZ_TARGETS += FuzzDecodeSignup:./cmd/apid FuzzLoginForm:./cmd/apid FuzzDecodeVerify:./cmd/apid
 fuzz:
 	@for t in $(FUZZ_TARGETS); do name=$${t%%:*}; pkg=$${t#*:}; echo "== $$name ($$pkg)"; \
 	  go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; done
+
+# Not in CI: 10 minutes of mixed traffic against apid and predictd with a
+# fault every minute, then a report (bench/soak). SOAK_FLAGS=--duration=2m etc.
+soak: build
+	go run ./bench/soak --bin $(BIN) $(SOAK_FLAGS)
 
 golden:
 	go test ./internal/features -update

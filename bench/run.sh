@@ -31,7 +31,7 @@ bench/predictd_wrk.sh "http://127.0.0.1:$PP" "$DUR"
 db=${DATABASE_URL:-${TEST_DATABASE_URL:-}}
 if [ -z "$db" ]; then echo "bench: no DATABASE_URL or TEST_DATABASE_URL: apid runs on SQLite, not the PostgreSQL of the target"; fi
 head -c 48 /dev/urandom | base64 > "$W/jwt"
-DATABASE_URL=$db JWT_SECRET_FILE="$W/jwt" PREDICT_URL="http://127.0.0.1:$PP" "$BIN/apid" --addr "127.0.0.1:$AP" \
+DATABASE_URL=$db JWT_SECRET_FILE="$W/jwt" PREDICT_URL="http://127.0.0.1:$PP" "$BIN/apid" --addr "127.0.0.1:$AP" --metrics-addr "127.0.0.1:$(freeport)" \
   --data-dir "$W/data" --bcrypt-cost 10 2>"$W/apid.log" & pids+=($!)
 waitup "http://127.0.0.1:$AP/healthz"
 user="bench$RANDOM$RANDOM"; pw=$(head -c 12 /dev/urandom | base64 | tr -dc 'A-Za-z0-9')

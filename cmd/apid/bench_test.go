@@ -45,11 +45,11 @@ func BenchmarkHandlePredict(b *testing.B) {
 			if err := db.CreateUser(context.Background(), &u); err != nil {
 				b.Fatal(err)
 			}
-			tok, _, _ := tokens.Issue("bench")
+			tok, _, _ := tokens.Issue(auth.Account{Name: u.Username, ID: u.ID})
 			h := NewServer(deps{
 				logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
 				reg:    prometheus.NewRegistry(), users: db, predictions: db, feedback: db, stats: db, db: db,
-				predictor: instantPredictor{}, tokens: tokens, hasher: hasher, feedbackWindow: 500,
+				predictor: instantPredictor{}, tokens: tokens, hasher: hasher, accounts: db, logins: db, feedbackWindow: 500,
 				loginPerUser: 10, loginPerAddr: 10, requestTimeout: 10 * time.Second, userCacheTTL: 2 * time.Second,
 			})
 			serve := func() {

@@ -43,6 +43,9 @@ type exportSummary struct {
 	NewKeys      int    `json:"new_keys"`
 	SyntheticIDs int    `json:"synthetic_game_ids"`
 	Skipped      int    `json:"skipped"`
+	// NotByLabeler counts verifications left out because the account that
+	// made them is not a labeler (without --all-verifiers).
+	NotByLabeler int `json:"not_by_labeler"`
 }
 
 // runExport is `apid export-feedback --out FILE`: every verified
@@ -62,6 +65,13 @@ type exportSummary struct {
 // and season type. Events not given by the caller are numbered from 9000 up
 // within their game. Keys are stored with the prediction the first time it
 // is exported, so later exports repeat them and re-ingesting is a no-op.
+//
+// Trust. Anyone may sign up and verify any prediction first, so a
+// verification is only a claim. Only those made by labeler accounts (the
+// bootstrap account, and those `apid labeler` marks) are exported; training
+// on the rest would let any self-registered user steer the model.
+// --all-verifiers exports them all, for deployments where every account is
+// trusted.
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("apid export-feedback", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -73,6 +83,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 	logLevel := fs.String("log-level", or(getenv("LOG_LEVEL"), "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", or(getenv("LOG_FORMAT"), "text"), "text or json (env LOG_FORMAT)")
 	fs.BoolVar(&c.CheckConfig, "check-config", false, "print the resolved configuration as JSON and exit")
+	allVerifiers := fs.Bool("all-verifiers", false, "export verifications by every account, not only by labelers")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -103,7 +114,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	defer db.Close()
-	sum, err := exportFeedback(ctx, logger, db, out)
+	sum, err := exportFeedback(ctx, logger, db, out, *allVerifiers)
 	if err != nil {
 		return fmt.Errorf("export-feedback: %w", err)
 	}
@@ -139,7 +150,7 @@ func keyOf(s *nba.Shot) gameKey {
 	return k
 }
 
-func exportFeedback(ctx context.Context, logger *slog.Logger, db exportStore, out string) (exportSummary, error) {
+func exportFeedback(ctx context.Context, logger *slog.Logger, db exportStore, out string, allVerifiers bool) (exportSummary, error) {
 	sum := exportSummary{Out: out}
 	shots, err := db.VerifiedShots(ctx)
 	if err != nil {
@@ -147,6 +158,10 @@ func exportFeedback(ctx context.Context, logger *slog.Logger, db exportStore, ou
 	}
 	var rows []exportRow
 	for _, v := range shots {
+		if !v.ByLabeler && !allVerifiers {
+			sum.NotByLabeler++
+			continue
+		}
 		req, err := predict.DecodeShotRequest(v.RawShot)
 		var s nba.Shot
 		if err == nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
 	"github.com/nba-mlops/nba-mlops/internal/store"
+	"github.com/nba-mlops/nba-mlops/internal/store/sqlite"
 )
 
 // row builds an export row from a shot body with fields replaced.
@@ -113,11 +114,16 @@ func TestAssignKeysFullGame(t *testing.T) {
 func TestExportFeedback(t *testing.T) {
 	db := openSQLite(t)
 	ctx := context.Background()
-	u := store.User{Username: "exp", PasswordHash: "x"}
+	u := store.User{Username: "exp", PasswordHash: "x", Labeler: true}
 	if err := db.CreateUser(ctx, &u); err != nil {
 		t.Fatal(err)
 	}
-	add := func(raw string, verify int) int64 {
+	// A self-registered account's verifications stay out of training.
+	anyone := store.User{Username: "anyone", PasswordHash: "x"}
+	if err := db.CreateUser(ctx, &anyone); err != nil {
+		t.Fatal(err)
+	}
+	add := func(raw string, verify int, by ...store.User) int64 {
 		var rawShot json.RawMessage
 		if raw != "" {
 			req, err := predict.DecodeShotRequest([]byte(raw))
@@ -134,8 +140,12 @@ func TestExportFeedback(t *testing.T) {
 		if err := db.CreatePrediction(ctx, &p); err != nil {
 			t.Fatal(err)
 		}
+		verifier := u
+		if len(by) > 0 {
+			verifier = by[0]
+		}
 		if verify >= 0 {
-			if _, err := db.Verify(ctx, store.Verify{PredictionID: p.ID, Value: verify, UserID: u.ID, At: time.Now()}); err != nil {
+			if _, err := db.Verify(ctx, store.Verify{PredictionID: p.ID, Value: verify, UserID: verifier.ID, At: time.Now()}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -145,12 +155,13 @@ func TestExportFeedback(t *testing.T) {
 	add(jsonWith(shotBody, "player_name", `"Shaquille O'Neal, \"Shaq\""`), 0)
 	add(shotBody, -1) // unverified
 	add("", 1)        // a /predict prediction: no raw shot
+	poisoned := add(jsonWith(shotBody, "x_location", "5"), 0, anyone)
 	out := filepath.Join(t.TempDir(), "sub", "feedback.csv")
-	sum, err := exportFeedback(ctx, discard, db, out)
+	sum, err := exportFeedback(ctx, discard, db, out, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (exportSummary{Out: out, Rows: 2, NewKeys: 2, SyntheticIDs: 2}); sum != want {
+	if want := (exportSummary{Out: out, Rows: 2, NewKeys: 2, SyntheticIDs: 2, NotByLabeler: 1}); sum != want {
 		t.Errorf("summary %+v, want %+v", sum, want)
 	}
 	data, err := os.ReadFile(out)
@@ -175,5 +186,47 @@ func TestExportFeedback(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Dir(out))
 	if len(entries) != 1 {
 		t.Errorf("temp files left beside the export: %v", entries)
+	}
+	// --all-verifiers takes every verification.
+	all := filepath.Join(t.TempDir(), "all.csv")
+	sum, err = exportFeedback(ctx, discard, db, all, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Rows != 3 || sum.NotByLabeler != 0 {
+		t.Errorf("--all-verifiers: summary %+v, want 3 rows (prediction %d included)", sum, poisoned)
+	}
+}
+
+func TestLabelerCommand(t *testing.T) {
+	dir := t.TempDir()
+	environ := env(map[string]string{"NBA_DATA_DIR": dir})
+	db, err := sqlite.Open(t.Context(), filepath.Join(dir, "apid.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.CreateUser(t.Context(), &store.User{Username: "lab", PasswordHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	labeler := func() bool {
+		t.Helper()
+		u, err := db.UserByName(t.Context(), "lab")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Labeler
+	}
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"apid", "labeler", "lab"}, environ, &out, &bytes.Buffer{}); err != nil || !labeler() || out.String() != "lab is a labeler\n" {
+		t.Errorf("apid labeler lab: %v, labeler=%v, output %q", err, labeler(), out.String())
+	}
+	if err := run(t.Context(), []string{"apid", "labeler", "--revoke", "lab"}, environ, &out, &bytes.Buffer{}); err != nil || labeler() {
+		t.Errorf("apid labeler --revoke lab: %v, labeler=%v", err, labeler())
+	}
+	for _, args := range [][]string{{"nobody"}, {}, {"a", "b"}, {"bad name"}} {
+		if err := run(t.Context(), append([]string{"apid", "labeler"}, args...), environ, &out, &bytes.Buffer{}); err == nil {
+			t.Errorf("apid labeler %q succeeded", args)
+		}
 	}
 }

@@ -16,24 +16,6 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/store"
 )
 
-// loginLimits rate-limits the endpoints that run bcrypt: failed logins per
-// username (password guessing against one account, from anywhere) and all
-// login and signup attempts per client address (guessing across accounts,
-// and burning CPU: each attempt costs a bcrypt hash).
-type loginLimits struct {
-	user *limiter
-	addr *limiter
-}
-
-const errTooManyLogins = "Too many login attempts; retry later"
-
-func (l *loginLimits) takeAddr(r *http.Request) error {
-	if wait := l.addr.take(clientAddr(r)); wait > 0 {
-		return &httpjson.RateLimitError{RetryAfter: wait, Message: errTooManyLogins}
-	}
-	return nil
-}
-
 type signupRequest struct {
 	Username *string `json:"username"`
 	Password *string `json:"password"`
@@ -63,7 +45,7 @@ func handleSignup(logger *slog.Logger, users userStore, hasher *auth.Hasher, lim
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req, err := httpjson.Decode[signupRequest](r)
 		if err == nil {
-			err = limits.takeAddr(r)
+			err = limits.take(r, limits.addrBucket(r))
 		}
 		if err != nil {
 			httpjson.Error(w, r, logger, err)
@@ -159,8 +141,13 @@ func loginForm(r *http.Request) (username, password string, err error) {
 	}
 	username, okU := get("username")
 	password, okP := get("password")
-	if !okU || username == "" {
+	switch err := auth.CheckUsername(username); {
+	case !okU || username == "":
 		ve.Add(httpjson.Body("Field required", "missing", "username"))
+	case err != nil:
+		// The signup rule: a name no account can have is refused before
+		// it reaches the limits or the log (it could be 60 KB long).
+		ve.Add(httpjson.Body("Value error, "+nba.ErrorMessage(err), "value_error", "username"))
 	}
 	if !okP || password == "" {
 		ve.Add(httpjson.Body("Field required", "missing", "password"))
@@ -180,20 +167,23 @@ func loginForm(r *http.Request) (username, password string, err error) {
 // Unknown users and wrong passwords get the same 401 after the same bcrypt
 // work; a disabled account is 403 "Inactive user" (only once its password is
 // right, so the answer says nothing to those who do not know it).
+//
+// The username is checked against the signup rule first (422): a name that
+// cannot exist never reaches the limits or the log. Then the attempt is
+// charged to the address, to the name from this address and to the name
+// (loginLimits), in one step, before bcrypt; a right password gets the
+// name's tokens back.
 func handleToken(logger *slog.Logger, users userStore, hasher *auth.Hasher, tokens *auth.Tokens, limits *loginLimits) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fail := func(err error) { httpjson.Error(w, r, logger, err) }
-		if err := limits.takeAddr(r); err != nil {
-			fail(err)
-			return
-		}
 		name, password, err := loginForm(r)
 		if err != nil {
 			fail(err)
 			return
 		}
-		if wait := limits.user.wait(name); wait > 0 {
-			fail(&httpjson.RateLimitError{RetryAfter: wait, Message: errTooManyLogins})
+		guess := limits.userBuckets(r, name)
+		if err := limits.take(r, append(guess, limits.addrBucket(r))...); err != nil {
+			fail(err)
 			return
 		}
 		u, err := users.UserByName(r.Context(), name)
@@ -202,20 +192,153 @@ func handleToken(logger *slog.Logger, users userStore, hasher *auth.Hasher, toke
 			return
 		}
 		if !hasher.Compare(u.PasswordHash, password) { // u is zero for an unknown user
-			limits.user.take(name)
 			fail(fmt.Errorf("%w: login as %q", errBadLogin, name))
 			return
 		}
+		limits.refund(r, guess)
 		if u.Disabled {
 			fail(errInactive)
 			return
 		}
-		tok, _, err := tokens.Issue(u.Username)
+		tok, _, err := tokens.Issue(auth.Account{Name: u.Username, ID: u.ID, Version: u.TokenVersion})
 		if err != nil {
 			fail(err)
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
 		httpjson.Encode(w, http.StatusOK, tokenResponse{AccessToken: tok, TokenType: "bearer", ExpiresIn: int(tokens.TTL().Seconds())})
+	})
+}
+
+// accountStore changes an account; each change revokes its tokens.
+type accountStore interface {
+	// RevokeTokens, SetPassword, DeleteUser: errors not_found; unavailable.
+	RevokeTokens(ctx context.Context, id int64) error
+	SetPassword(ctx context.Context, id int64, hash string) error
+	DeleteUser(ctx context.Context, id int64) error
+}
+
+// handleLogout is POST /logout: every token of the account dies (the token
+// version moves on), on every replica once its user cache has expired
+// (userCacheTTL, 2 s).
+func handleLogout(logger *slog.Logger, accounts accountStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := userFrom(r.Context())
+		if err == nil {
+			err = accounts.RevokeTokens(r.Context(), u.ID)
+		}
+		if err != nil {
+			httpjson.Error(w, r, logger, err)
+			return
+		}
+		logger.InfoContext(r.Context(), "logged out", "user_id", u.ID)
+		httpjson.Encode(w, http.StatusOK, map[string]string{"message": "Logged out"})
+	})
+}
+
+var errWrongPassword = &nba.Error{Code: nba.EForbidden, Message: "Incorrect password"}
+
+// checkPassword re-authenticates the user of a request before a change to
+// the account, under the same limits as a login: a stolen token must not
+// become a way to guess the password.
+func checkPassword(r *http.Request, hasher *auth.Hasher, limits *loginLimits, u store.User, password string) error {
+	guess := limits.userBuckets(r, u.Username)
+	if err := limits.take(r, append(guess, limits.addrBucket(r))...); err != nil {
+		return err
+	}
+	if !hasher.Compare(u.PasswordHash, password) {
+		return fmt.Errorf("%w: user %d", errWrongPassword, u.ID)
+	}
+	limits.refund(r, guess)
+	return nil
+}
+
+type passwordRequest struct {
+	CurrentPassword *string `json:"current_password"`
+	NewPassword     *string `json:"new_password"`
+}
+
+// Valid checks the new password by the signup rule.
+func (p *passwordRequest) Valid(context.Context) error {
+	var ve httpjson.ValidationError
+	if p.CurrentPassword == nil {
+		ve.Add(httpjson.Body("Field required", "missing", "current_password"))
+	}
+	switch {
+	case p.NewPassword == nil:
+		ve.Add(httpjson.Body("Field required", "missing", "new_password"))
+	case auth.CheckPassword(*p.NewPassword) != nil:
+		ve.Add(httpjson.Body("Value error, "+nba.ErrorMessage(auth.CheckPassword(*p.NewPassword)), "value_error", "new_password"))
+	}
+	return ve.Err()
+}
+
+// handlePasswordChange is POST /users/me/password {"current_password",
+// "new_password"}: the current password is checked, and every token of the
+// account dies with the old password; the client logs in again.
+func handlePasswordChange(logger *slog.Logger, hasher *auth.Hasher, limits *loginLimits, accounts accountStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail := func(err error) { httpjson.Error(w, r, logger, err) }
+		u, err := userFrom(r.Context())
+		if err != nil {
+			fail(err)
+			return
+		}
+		req, err := httpjson.Decode[passwordRequest](r)
+		if err == nil {
+			err = checkPassword(r, hasher, limits, u, *req.CurrentPassword)
+		}
+		if err != nil {
+			fail(err)
+			return
+		}
+		hash, err := hasher.Hash(*req.NewPassword)
+		if err == nil {
+			err = accounts.SetPassword(r.Context(), u.ID, hash)
+		}
+		if err != nil {
+			fail(err)
+			return
+		}
+		logger.InfoContext(r.Context(), "password changed", "user_id", u.ID)
+		httpjson.Encode(w, http.StatusOK, map[string]string{"message": "Password changed; log in again"})
+	})
+}
+
+type deleteRequest struct {
+	Password *string `json:"password"`
+}
+
+// Valid requires the password.
+func (d *deleteRequest) Valid(context.Context) error {
+	if d.Password == nil {
+		return httpjson.Invalid(httpjson.Body("Field required", "missing", "password"))
+	}
+	return nil
+}
+
+// handleDeleteAccount is DELETE /users/me {"password"}: the account is
+// deleted (its name freed, its tokens dead); its predictions stay.
+func handleDeleteAccount(logger *slog.Logger, hasher *auth.Hasher, limits *loginLimits, accounts accountStore) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fail := func(err error) { httpjson.Error(w, r, logger, err) }
+		u, err := userFrom(r.Context())
+		if err != nil {
+			fail(err)
+			return
+		}
+		req, err := httpjson.Decode[deleteRequest](r)
+		if err == nil {
+			err = checkPassword(r, hasher, limits, u, *req.Password)
+		}
+		if err == nil {
+			err = accounts.DeleteUser(r.Context(), u.ID)
+		}
+		if err != nil {
+			fail(err)
+			return
+		}
+		logger.InfoContext(r.Context(), "user deleted", "user_id", u.ID)
+		httpjson.Encode(w, http.StatusOK, map[string]string{"message": fmt.Sprintf("User %s deleted", u.Username)})
 	})
 }

@@ -207,6 +207,11 @@ type testServer struct {
 	reg     *prometheus.Registry
 	tokens  *auth.Tokens
 	logs    *syncBuffer
+	// metricsURL is the separate metrics listener (run's --metrics-addr).
+	metricsURL string
+	// deps are what the handler was built from (another replica can be
+	// built from them).
+	deps deps
 }
 
 type serverOption func(*deps)
@@ -232,8 +237,8 @@ func newTestServer(t testing.TB, open func(testing.TB) testStore, opts ...server
 	d := deps{
 		logger: newLogger(logs, slog.LevelDebug, "text"), reg: reg,
 		users: db, predictions: db, feedback: db, stats: db, db: db,
-		predictor: client, tokens: tokens, hasher: hasher,
-		feedbackWindow: 500, loginPerUser: 1000, loginPerAddr: 1000,
+		predictor: client, tokens: tokens, hasher: hasher, accounts: db, logins: db,
+		feedbackWindow: 500, loginPerUser: 1000, loginPerAddr: 1000, loginUserHour: 1000,
 		requestTimeout: 5 * time.Second, statsTTL: 0,
 	}
 	for _, o := range opts {
@@ -241,7 +246,9 @@ func newTestServer(t testing.TB, open func(testing.TB) testStore, opts ...server
 	}
 	srv := httptest.NewServer(NewServer(d))
 	t.Cleanup(srv.Close)
-	return &testServer{Server: srv, t: t, db: db, predict: fp, reg: reg, tokens: tokens, logs: logs}
+	msrv := httptest.NewServer(newMetricsHandler(d.logger, reg))
+	t.Cleanup(msrv.Close)
+	return &testServer{Server: srv, t: t, db: db, predict: fp, reg: reg, tokens: tokens, logs: logs, metricsURL: msrv.URL, deps: d}
 }
 
 type syncBuffer struct {
@@ -287,6 +294,20 @@ func (r response) detail(t testing.TB) string {
 // strings starting with '{' or '[' are sent as JSON, others as a form.
 func do(t testing.TB, base, method, path, token, body string, header ...string) response {
 	t.Helper()
+	return doWith(t, http.DefaultClient, base, method, path, token, body, header...)
+}
+
+// clientFrom returns a client whose connections come from the loopback
+// address ip (any of 127.0.0.0/8 on Linux), so tests can be several clients
+// as the server sees them.
+func clientFrom(ip string) *http.Client {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext, MaxIdleConnsPerHost: 64}}
+}
+
+// doWith is do through client.
+func doWith(t testing.TB, client *http.Client, base, method, path, token, body string, header ...string) response {
+	t.Helper()
 	req, err := http.NewRequest(method, base+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -304,7 +325,7 @@ func do(t testing.TB, base, method, path, token, body string, header ...string) 
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -314,6 +335,12 @@ func do(t testing.TB, base, method, path, token, body string, header ...string) 
 		t.Fatal(err)
 	}
 	return response{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// metrics scrapes the metrics listener.
+func (s *testServer) metrics() response {
+	s.t.Helper()
+	return do(s.t, s.metricsURL, "GET", "/metrics", "", "")
 }
 
 func (s *testServer) do(method, path, token, body string, header ...string) response {

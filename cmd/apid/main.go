@@ -6,7 +6,8 @@
 // PostgreSQL when one is configured and in an embedded SQLite file otherwise.
 //
 // `apid export-feedback --out FILE` writes the verified raw-shot predictions
-// as Kaggle-schema rows for ingest.
+// as Kaggle-schema rows for ingest (labelers' verifications only);
+// `apid labeler NAME` makes an account a labeler.
 package main
 
 import (
@@ -49,6 +50,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stop()
 	if len(args) > 1 && args[1] == "export-feedback" {
 		return runExport(ctx, args[2:], getenv, stdout, stderr)
+	}
+	if len(args) > 1 && args[1] == "labeler" {
+		return runLabeler(ctx, args[2:], getenv, stdout, stderr)
 	}
 	cfg, err := loadConfig(args[1:], getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -111,10 +115,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		predictor:      predictor,
 		tokens:         tokens,
 		hasher:         hasher,
+		accounts:       db,
+		logins:         db,
 		corsOrigins:    cfg.CORSOrigins,
 		feedbackWindow: cfg.FeedbackWindow,
 		loginPerUser:   cfg.LoginPerUser,
 		loginPerAddr:   cfg.LoginPerAddr,
+		loginUserHour:  cfg.LoginUserHour,
 		requestTimeout: cfg.RequestTimeout,
 		statsTTL:       10 * time.Second,
 		userCacheTTL:   2 * time.Second,
@@ -130,9 +137,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	logger.Info("starting apid", "addr", cfg.Addr, "database", dbKind(cfg), "predict_url", cfg.PredictURL,
-		"dev", cfg.Dev, "token_ttl", cfg.TokenTTL.String(), "bcrypt_cost", cfg.BcryptCost)
-	return serve(ctx, logger, srv)
+	metricsSrv := &http.Server{
+		Addr:              cfg.MetricsAddr,
+		Handler:           newMetricsHandler(logger, reg),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("starting apid", "addr", cfg.Addr, "metrics_addr", cfg.MetricsAddr, "database", dbKind(cfg),
+		"predict_url", cfg.PredictURL, "dev", cfg.Dev, "token_ttl", cfg.TokenTTL.String(), "bcrypt_cost", cfg.BcryptCost)
+	return serve(ctx, logger, srv, metricsSrv)
 }
 
 // appStore is what run needs from a store adapter.
@@ -143,6 +159,9 @@ type appStore interface {
 	statsStore
 	pinger
 	exportStore
+	labelerStore
+	accountStore
+	loginStore
 	Close() error
 }
 
@@ -209,7 +228,9 @@ func bootstrapAdmin(ctx context.Context, logger *slog.Logger, users userStore, h
 	if err != nil {
 		return err
 	}
-	u := store.User{Username: name, PasswordHash: hash}
+	// The bootstrap account is a labeler: its verifications go into
+	// training (export-feedback), unlike those of self-registered accounts.
+	u := store.User{Username: name, PasswordHash: hash, Labeler: true}
 	if err := users.CreateUser(ctx, &u); err != nil && nba.ErrorCode(err) != nba.EConflict {
 		return fmt.Errorf("bootstrap user: %w", err)
 	}
@@ -217,28 +238,48 @@ func bootstrapAdmin(ctx context.Context, logger *slog.Logger, users userStore, h
 	return nil
 }
 
-// serve runs srv until ctx ends, then shuts it down gracefully, giving
-// in-flight requests 10 seconds.
-func serve(ctx context.Context, logger *slog.Logger, srv *http.Server) error {
-	ln, err := net.Listen("tcp", srv.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+// serve runs the servers until ctx ends or one of them fails, then shuts
+// them all down gracefully, giving in-flight requests 10 seconds. Every
+// listener is opened before any serves, so a taken port fails the start.
+func serve(ctx context.Context, logger *slog.Logger, srvs ...*http.Server) error {
+	lns := make([]net.Listener, 0, len(srvs))
+	defer func() {
+		for _, ln := range lns {
+			ln.Close() // already closed by Serve/Shutdown when serving began
+		}
+	}()
+	for _, srv := range srvs {
+		ln, err := net.Listen("tcp", srv.Addr)
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		lns = append(lns, ln)
+		logger.Info("listening", "addr", ln.Addr().String())
 	}
-	logger.Info("listening", "addr", ln.Addr().String())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	errc := make(chan error, len(srvs))
+	for i, srv := range srvs {
+		go func() { errc <- srv.Serve(lns[i]) }()
+	}
+	var first error
+	returned := 0 // Serve calls that have returned
 	select {
 	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
+		first, returned = fmt.Errorf("serve: %w", err), 1
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err = srv.Shutdown(sctx)
-	<-errc // Serve has returned ErrServerClosed
-	if err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, srv := range srvs {
+		if err := srv.Shutdown(sctx); err != nil && first == nil {
+			first = fmt.Errorf("shutdown: %w", err)
+		}
+	}
+	for ; returned < len(srvs); returned++ {
+		<-errc // each remaining Serve returns ErrServerClosed
+	}
+	if first != nil {
+		return first
 	}
 	logger.Info("stopped")
 	return nil

@@ -17,7 +17,9 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/nba-mlops/nba-mlops/internal/auth"
 	"github.com/nba-mlops/nba-mlops/internal/httpjson"
+	"github.com/nba-mlops/nba-mlops/internal/httpmetrics"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/store"
 )
@@ -76,11 +78,21 @@ func accessLog(logger *slog.Logger) func(http.Handler) http.Handler {
 				return
 			}
 			logger.LogAttrs(r.Context(), level, "request",
-				slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("route", route),
+				slog.String("method", httpmetrics.Method(r.Method)), slog.String("path", clip(r.URL.Path)), slog.String("route", route),
 				slog.Int("status", status), slog.Int("bytes", ww.BytesWritten()),
 				slog.Float64("duration_ms", float64(d.Microseconds())/1000), slog.String("remote", clientAddr(r)))
 		})
 	}
+}
+
+// clip bounds what a request can put in one log line: a path may be as long
+// as the header limit allows.
+func clip(s string) string {
+	const max = 256
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "…"
 }
 
 // recoverer turns a panic into a logged 500, so one bad request cannot take
@@ -178,16 +190,19 @@ var (
 	errInactive         = &nba.Error{Code: nba.EForbidden, Message: "Inactive user"}
 )
 
-// tokenVerifier checks an access token and returns its subject.
+// tokenVerifier checks an access token and returns its account.
 type tokenVerifier interface {
-	Verify(token string) (string, error)
+	Verify(token string) (auth.Account, error)
 }
 
 // requireUser admits requests that carry a valid bearer token of an
-// existing, enabled user, and puts the user in the context. The user is read
-// from the store on every request, so disabling an account takes effect at
-// once, not when its tokens expire.
-func requireUser(logger *slog.Logger, tokens tokenVerifier, users userStore) func(http.Handler) http.Handler {
+// existing, enabled account, and puts the user in the context. The token
+// must name the account's id and token version: a token of a deleted
+// account does not work for a new one with the same name, and logout,
+// password change and deletion kill the tokens issued before. Users come
+// from a short cache (userCache); a token that disagrees with the cached
+// user is checked against the store before it is refused.
+func requireUser(logger *slog.Logger, tokens tokenVerifier, users *userCache) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -195,18 +210,27 @@ func requireUser(logger *slog.Logger, tokens tokenVerifier, users userStore) fun
 				httpjson.Error(w, r, logger, errNotAuthenticated)
 				return
 			}
-			name, err := tokens.Verify(strings.TrimSpace(token))
+			acc, err := tokens.Verify(strings.TrimSpace(token))
 			if err != nil {
 				httpjson.Error(w, r, logger, err)
 				return
 			}
-			u, err := users.UserByName(r.Context(), name)
+			u, err := users.UserByName(r.Context(), acc.Name)
+			if err == nil && (u.ID != acc.ID || u.TokenVersion != acc.Version) {
+				u, err = users.Reload(r.Context(), acc.Name)
+			}
 			switch {
 			case nba.ErrorCode(err) == nba.ENotFound:
-				httpjson.Error(w, r, logger, fmt.Errorf("%w: token of unknown user %q", errBadCredentials, name))
+				httpjson.Error(w, r, logger, fmt.Errorf("%w: token of unknown user %q", errBadCredentials, acc.Name))
 				return
 			case err != nil:
 				httpjson.Error(w, r, logger, err)
+				return
+			case u.ID != acc.ID:
+				httpjson.Error(w, r, logger, fmt.Errorf("%w: token of account %d, %q is now account %d", errBadCredentials, acc.ID, acc.Name, u.ID))
+				return
+			case u.TokenVersion != acc.Version:
+				httpjson.Error(w, r, logger, fmt.Errorf("%w: token version %d of user %d, now %d (logged out or password changed)", errBadCredentials, acc.Version, u.ID, u.TokenVersion))
 				return
 			case u.Disabled:
 				httpjson.Error(w, r, logger, errInactive)

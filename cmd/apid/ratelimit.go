@@ -1,92 +1,128 @@
 package main
 
 import (
-	"math"
-	"sync"
+	"context"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
 	"time"
+
+	"github.com/nba-mlops/nba-mlops/internal/httpjson"
+	"github.com/nba-mlops/nba-mlops/internal/store"
 )
 
-// limiter is a set of token buckets keyed by a string (a username or a
-// client address): each key may spend burst tokens at once, refilled at
-// perMinute. Memory is bounded: when the table grows past maxKeys, buckets
-// that have refilled completely (and so carry no information) are dropped,
-// and if that is not enough the table is reset, which errs toward letting
-// clients in rather than locking everyone out.
-type limiter struct {
-	mu      sync.Mutex
-	rate    float64 // tokens per second
-	burst   float64
-	buckets map[string]*bucket
+// loginStore keeps the login limits' token buckets (both store adapters).
+// Keeping them in the database makes N apid replicas allow what one does,
+// and TakeLogin checks and charges in one transaction, so concurrent wrong
+// guesses cannot slip past the limit between the check and the charge.
+type loginStore interface {
+	TakeLogin(ctx context.Context, at time.Time, buckets []store.Bucket) (time.Duration, error)
+	RefundLogin(ctx context.Context, at time.Time, buckets []store.Bucket) error
+	PruneLogin(ctx context.Context, at time.Time) (int64, error)
+}
+
+// loginLimits rate-limits the endpoints that run bcrypt, with three kinds of
+// token bucket:
+//
+//   - per client address, every login, signup and password check
+//     (perAddr a minute): guessing across accounts, and bcrypt's CPU;
+//   - per username and address pair, failed password checks (perPair a
+//     minute): guessing one account from one place. Keying by the pair,
+//     not the username alone, is what keeps a third party from locking a
+//     user out: its failures spend its own bucket, not the user's;
+//   - per username from all addresses, failed password checks (perUser an
+//     hour): a ceiling far above what a person needs, against guessing one
+//     account from many addresses.
+//
+// An attempt is charged before bcrypt runs and refunded when the password
+// was right, so successful logins never count against a user.
+type loginLimits struct {
+	store   loginStore
+	logger  *slog.Logger
 	now     func() time.Time
-	maxKeys int
+	perAddr int // a minute
+	perPair int // a minute
+	perUser int // an hour
+
+	nextPrune atomic.Int64 // Unix seconds
 }
 
-type bucket struct {
-	tokens float64
-	at     time.Time
+const errTooManyLogins = "Too many login attempts; retry later"
+
+// pruneEvery is how often a process deletes buckets that have refilled
+// (rows that say nothing a missing row does not).
+const pruneEvery = time.Minute
+
+func perMinute(key string, n int) store.Bucket {
+	return store.Bucket{Key: key, Burst: float64(n), PerSecond: float64(n) / 60}
 }
 
-func newLimiter(perMinute int, now func() time.Time) *limiter {
-	return &limiter{
-		rate:    float64(perMinute) / 60,
-		burst:   float64(perMinute),
-		buckets: map[string]*bucket{},
-		now:     now,
-		maxKeys: 100_000,
+// addrBucket is the bucket of the request's address.
+func (l *loginLimits) addrBucket(r *http.Request) store.Bucket {
+	return perMinute("addr:"+limitAddr(r), l.perAddr)
+}
+
+// userBuckets are the buckets of failed password checks for name from the
+// request's address. name must have passed auth.CheckUsername: keys stay
+// short and contain no '|'.
+func (l *loginLimits) userBuckets(r *http.Request, name string) []store.Bucket {
+	return []store.Bucket{
+		perMinute("pair:"+name+"|"+limitAddr(r), l.perPair),
+		{Key: "user:" + name, Burst: float64(l.perUser), PerSecond: float64(l.perUser) / 3600},
 	}
 }
 
-// refill returns the bucket of key brought up to date, creating it full.
-func (l *limiter) refill(key string) *bucket {
+// take charges one attempt to every bucket, or to none; the error is a 429
+// with Retry-After when one is empty, or the store's.
+func (l *loginLimits) take(r *http.Request, buckets ...store.Bucket) error {
 	now := l.now()
-	b, ok := l.buckets[key]
-	if !ok {
-		if len(l.buckets) >= l.maxKeys {
-			l.sweep(now)
-		}
-		b = &bucket{tokens: l.burst, at: now}
-		l.buckets[key] = b
-		return b
+	l.prune(r.Context(), now)
+	wait, err := l.store.TakeLogin(r.Context(), now, buckets)
+	if err != nil {
+		return err
 	}
-	b.tokens = math.Min(l.burst, b.tokens+now.Sub(b.at).Seconds()*l.rate)
-	b.at = now
-	return b
+	if wait > 0 {
+		return &httpjson.RateLimitError{RetryAfter: wait, Message: errTooManyLogins}
+	}
+	return nil
 }
 
-func (l *limiter) sweep(now time.Time) {
-	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.at).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, k)
-		}
-	}
-	if len(l.buckets) >= l.maxKeys {
-		l.buckets = map[string]*bucket{}
+// refund gives back what take charged to buckets after a right password. A
+// failure only costs the user one attempt of their allowance: it is logged,
+// and the login goes on.
+func (l *loginLimits) refund(r *http.Request, buckets []store.Bucket) {
+	if err := l.store.RefundLogin(r.Context(), l.now(), buckets); err != nil {
+		l.logger.WarnContext(r.Context(), "login limits: refund after a good password", "err", err)
 	}
 }
 
-// wait returns how long key must wait for a token, 0 when one is there.
-func (l *limiter) wait(key string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.waitLocked(l.refill(key))
+// prune deletes refilled buckets, at most once per pruneEvery per process,
+// in the request that finds it due. Without it the table would keep a row
+// for every name and address ever tried.
+func (l *loginLimits) prune(ctx context.Context, now time.Time) {
+	next := l.nextPrune.Load()
+	if now.Unix() < next || !l.nextPrune.CompareAndSwap(next, now.Add(pruneEvery).Unix()) {
+		return
+	}
+	n, err := l.store.PruneLogin(ctx, now)
+	if err != nil {
+		l.logger.WarnContext(ctx, "login limits: prune", "err", err)
+		return
+	}
+	if n > 0 {
+		l.logger.DebugContext(ctx, "login limits: pruned refilled buckets", "rows", n)
+	}
 }
 
-func (l *limiter) waitLocked(b *bucket) time.Duration {
-	if b.tokens >= 1 {
-		return 0
+// limitAddr is the address limits key on: the TCP peer (clientAddr), with
+// IPv6 addresses cut to their /64, the block one host usually holds: else
+// one host would have 2^64 addresses to spread its attempts over.
+func limitAddr(r *http.Request) string {
+	host := clientAddr(r)
+	ip := net.ParseIP(host)
+	if ip == nil || ip.To4() != nil {
+		return host
 	}
-	return time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-}
-
-// take spends a token of key when there is one; otherwise it returns how
-// long to wait.
-func (l *limiter) take(key string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.refill(key)
-	if w := l.waitLocked(b); w > 0 {
-		return w
-	}
-	b.tokens--
-	return 0
+	return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
 }

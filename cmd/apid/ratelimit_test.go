@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -13,52 +12,6 @@ import (
 
 	"github.com/nba-mlops/nba-mlops/internal/store"
 )
-
-func TestLimiter(t *testing.T) {
-	now := time.Unix(0, 0)
-	l := newLimiter(6, func() time.Time { return now }) // burst 6, one token per 10 s
-	for i := range 6 {
-		if w := l.take("a"); w != 0 {
-			t.Fatalf("take %d waited %s", i, w)
-		}
-	}
-	if w := l.take("a"); w != 10*time.Second {
-		t.Errorf("7th take: wait %s, want 10s", w)
-	}
-	if w := l.wait("b"); w != 0 {
-		t.Errorf("another key waits %s", w)
-	}
-	now = now.Add(5 * time.Second)
-	if w := l.wait("a"); w != 5*time.Second {
-		t.Errorf("after 5 s: wait %s, want 5s", w)
-	}
-	now = now.Add(5 * time.Second)
-	if w := l.take("a"); w != 0 {
-		t.Errorf("after 10 s: wait %s, want a token", w)
-	}
-	now = now.Add(time.Hour)
-	for i := range 6 {
-		if w := l.take("a"); w != 0 {
-			t.Fatalf("after an hour, take %d waited %s: the bucket must refill to its burst only", i, w)
-		}
-	}
-	if w := l.take("a"); w == 0 {
-		t.Error("the bucket refilled beyond its burst")
-	}
-}
-
-func TestLimiterBoundsMemory(t *testing.T) {
-	now := time.Unix(0, 0)
-	l := newLimiter(60, func() time.Time { return now })
-	l.maxKeys = 100
-	for i := range 1000 {
-		l.take(fmt.Sprint("addr-", i))
-		now = now.Add(time.Millisecond)
-	}
-	if n := len(l.buckets); n > 100 {
-		t.Errorf("%d buckets kept, want at most 100", n)
-	}
-}
 
 type flakyStats struct {
 	fail  bool

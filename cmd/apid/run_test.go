@@ -32,7 +32,7 @@ func freeAddr(t testing.TB) string {
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
 // startRun runs apid with args and env until the test ends, and waits for
-// /healthz.
+// /healthz. Metrics go to a free port unless args name one.
 func startRun(t *testing.T, args []string, environ map[string]string) (base string, stderr *syncBuffer) {
 	t.Helper()
 	addr := freeAddr(t)
@@ -40,7 +40,7 @@ func startRun(t *testing.T, args []string, environ map[string]string) (base stri
 	stderr = &syncBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, append([]string{"apid", "--addr", addr}, args...), env(environ), &bytes.Buffer{}, stderr)
+		done <- run(ctx, append([]string{"apid", "--addr", addr, "--metrics-addr", freeAddr(t)}, args...), env(environ), &bytes.Buffer{}, stderr)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -89,7 +89,8 @@ func TestRun(t *testing.T) {
 			if b == "postgres" {
 				environ["DATABASE_URL"] = storetest.PostgresDSN(t)
 			}
-			base, logs := startRun(t, nil, environ)
+			metricsAddr := freeAddr(t)
+			base, logs := startRun(t, []string{"--metrics-addr", metricsAddr}, environ)
 			admin := login(t, base, "admin", "admin-password-1")
 			tok := signupLogin(t, base, "runner", "runnerpass")
 
@@ -118,7 +119,11 @@ func TestRun(t *testing.T) {
 					t.Fatalf("verify %d = %d %s", id, r.status, r.body)
 				}
 			}
-			m := string(do(t, base, "GET", "/metrics", "", "").body)
+			// Metrics are on their own listener, not on the API port.
+			if r := do(t, base, "GET", "/metrics", "", ""); r.status != 404 {
+				t.Errorf("GET /metrics on the API port = %d, want 404", r.status)
+			}
+			m := string(do(t, "http://"+metricsAddr, "GET", "/metrics", "", "").body)
 			for _, want := range []string{"go_goroutines", "process_cpu_seconds_total", `nba_feedback_total{correct="true",model_version="v1"}`, "nba_users 2"} {
 				if !strings.Contains(m, want) {
 					t.Errorf("/metrics lacks %q", want)
@@ -249,13 +254,13 @@ func TestCheckConfig(t *testing.T) {
 		env(map[string]string{
 			"JWT_SECRET": testSecret, "API_PORT": "9000", "DB_HOST": "db", "DB_NAME": "nba", "DB_USER": "nba",
 			"DB_PASSWORD_FILE": pw, "PREDICTION_SERVICE_HOST": "prediction-service", "PREDICTION_SERVICE_PORT": "8001",
-			"NBA_ADMIN_USER": "admin", "NBA_ADMIN_PASSWORD": "admin-pass-1", "LOG_LEVEL": "debug",
+			"NBA_ADMIN_USER": "admin", "NBA_ADMIN_PASSWORD": "admin-passphrase-17", "LOG_LEVEL": "debug",
 		}), &out, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := out.String()
-	for _, secret := range []string{testSecret, "db-pass-word", "admin-pass-1"} {
+	for _, secret := range []string{testSecret, "db-pass-word", "admin-passphrase-17"} {
 		if strings.Contains(s, secret) {
 			t.Errorf("--check-config prints a secret:\n%s", s)
 		}
@@ -291,6 +296,29 @@ func TestCheckConfig(t *testing.T) {
 	run(t.Context(), []string{"apid", "--check-config"}, env(map[string]string{"JWT_SECRET": testSecret, "API_PORT": "9000", "HTTP_ADDR": "127.0.0.1:7000"}), &out, &bytes.Buffer{})
 	if !strings.Contains(out.String(), `"addr": "127.0.0.1:7000"`) || !strings.Contains(out.String(), `"driver": "sqlite"`) {
 		t.Errorf("HTTP_ADDR did not win over API_PORT, or no sqlite default:\n%s", out.String())
+	}
+	// Metrics: loopback by default, METRICS_ADDR or the flag otherwise; the
+	// API address is refused.
+	for _, tt := range []struct {
+		args    []string
+		metrics string
+		want    string
+	}{
+		{nil, "", `"metrics_addr": "127.0.0.1:8002"`},
+		{nil, ":8002", `"metrics_addr": ":8002"`},
+		{[]string{"--metrics-addr", "0.0.0.0:9102"}, ":8002", `"metrics_addr": "0.0.0.0:9102"`},
+	} {
+		out.Reset()
+		err := run(t.Context(), append([]string{"apid", "--check-config"}, tt.args...), env(map[string]string{"JWT_SECRET": testSecret, "METRICS_ADDR": tt.metrics}), &out, &bytes.Buffer{})
+		if err != nil || !strings.Contains(out.String(), tt.want) {
+			t.Errorf("args %q METRICS_ADDR=%q: %v, want %s in\n%s", tt.args, tt.metrics, err, tt.want, out.String())
+		}
+	}
+	for _, bad := range []string{"8002", ":8000"} {
+		err := run(t.Context(), []string{"apid", "--check-config"}, env(map[string]string{"JWT_SECRET": testSecret, "METRICS_ADDR": bad}), &out, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") {
+			t.Errorf("METRICS_ADDR=%q: %v, want an error naming METRICS_ADDR", bad, err)
+		}
 	}
 }
 
@@ -337,7 +365,7 @@ func TestEnvNamesComplete(t *testing.T) {
 		case "DB_HOST", "DB_NAME", "DB_USER", "NBA_ADMIN_USER":
 			return "x" + strings.ToLower(k[:2]) + "name"
 		case "NBA_ADMIN_PASSWORD":
-			return "admin-password"
+			return "admin-password-17"
 		}
 		return ""
 	}

@@ -6,20 +6,27 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/nba-mlops/nba-mlops/internal/auth"
 	"github.com/nba-mlops/nba-mlops/internal/store/storetest"
 )
 
-func claims(sub string, iat, exp time.Time) jwt.RegisteredClaims {
-	return jwt.RegisteredClaims{Issuer: auth.Issuer, Subject: sub, IssuedAt: jwt.NewNumericDate(iat), ExpiresAt: jwt.NewNumericDate(exp)}
+// claims are those of a token of account 1 (the first created in a test),
+// version 0: forgeries built on them fail for the forgery alone.
+func claims(sub string, iat, exp time.Time) jwt.MapClaims {
+	return jwt.MapClaims{"iss": auth.Issuer, "sub": sub, "iat": iat.Unix(), "exp": exp.Unix(), "uid": 1, "ver": 0}
 }
 
 func signed(t *testing.T, m jwt.SigningMethod, key any, c jwt.Claims) string {
@@ -40,7 +47,11 @@ func TestProtectedRoutes(t *testing.T) {
 		s.do("POST", "/signup", "", `{"username":"frank","password":"frankpass","disabled":true}`)
 		// A token for a disabled user can only come from before it was
 		// disabled, or from the key: mint one with the key.
-		tok, _, err := s.tokens.Issue("frank")
+		u, err := s.db.UserByName(t.Context(), "frank")
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, err := s.tokens.Issue(auth.Account{Name: u.Username, ID: u.ID, Version: u.TokenVersion})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +64,7 @@ func TestProtectedRoutes(t *testing.T) {
 	}
 	parts := strings.Split(good, ".")
 	noneHeader := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
-	ghost, _, _ := s.tokens.Issue("ghost") // valid signature, no such user
+	ghost, _, _ := s.tokens.Issue(auth.Account{Name: "ghost", ID: 999}) // valid signature, no such user
 
 	creds := []struct {
 		name   string
@@ -183,8 +194,9 @@ func TestSQLMetacharacters(t *testing.T) {
 					t.Fatalf("signup with password %q = %d %s", pw, r.status, r.body)
 				}
 				login(t, s.URL, name, pw)
-				if r := s.do("POST", "/token", "", url.Values{"username": {m}, "password": {m}}.Encode()); r.status != 401 {
-					t.Errorf("login as %q = %d, want 401", m, r.status)
+				// Login: the name rule refuses them (422) before any lookup.
+				if r := s.do("POST", "/token", "", url.Values{"username": {m}, "password": {m}}.Encode()); r.status != 422 {
+					t.Errorf("login as %q = %d, want 422", m, r.status)
 				}
 				// Raw shot: the player name is free text and is stored;
 				// the other strings must match known values and are refused.
@@ -237,7 +249,8 @@ func TestLoginRateLimits(t *testing.T) {
 	clock := func() time.Time { return now }
 	s := newTestServer(t, openSQLite, func(d *deps) { d.loginPerUser, d.loginPerAddr, d.now = 3, 100, clock })
 	s.do("POST", "/signup", "", `{"username":"ivan","password":"ivanpass1"}`) // 1 address token
-	// Per username: 3 failures, then refused even with the right password.
+	// Per username and address: 3 failures, then refused even with the
+	// right password.
 	for i := range 3 {
 		if r := s.do("POST", "/token", "", "username=ivan&password=wrong"); r.status != 401 {
 			t.Fatalf("failure %d = %d", i, r.status)
@@ -248,22 +261,146 @@ func TestLoginRateLimits(t *testing.T) {
 		t.Fatalf("4th attempt = %d Retry-After %q, want 429 after 20 s", r.status, r.header.Get("Retry-After"))
 	}
 	now = now.Add(21 * time.Second)
-	if r := s.do("POST", "/token", "", "username=ivan&password=ivanpass1"); r.status != 200 {
-		t.Fatalf("after waiting = %d %s", r.status, r.body)
+	// Good logins do not count: after one token's refill, any number pass.
+	for i := range 5 {
+		if r := s.do("POST", "/token", "", "username=ivan&password=ivanpass1"); r.status != 200 {
+			t.Fatalf("good login %d after waiting = %d %s", i, r.status, r.body)
+		}
 	}
 	// Per address: every attempt counts, whatever the names.
 	a := newTestServer(t, openSQLite, func(d *deps) { d.loginPerUser, d.loginPerAddr, d.now = 100, 3, clock })
 	for i := range 3 {
-		if r := a.do("POST", "/token", "", fmt.Sprintf("username=x%d&password=whatever", i)); r.status != 401 {
+		if r := a.do("POST", "/token", "", fmt.Sprintf("username=xx%d&password=whatever", i)); r.status != 401 {
 			t.Fatalf("attempt %d = %d", i, r.status)
 		}
 	}
-	r = a.do("POST", "/token", "", "username=x9&password=whatever")
+	r = a.do("POST", "/token", "", "username=xx9&password=whatever")
 	if r.status != 429 || r.header.Get("Retry-After") != "20" {
 		t.Errorf("4th attempt from one address = %d Retry-After %q, want 429 after 20 s", r.status, r.header.Get("Retry-After"))
 	}
 	if r := a.do("POST", "/signup", "", `{"username":"jane","password":"janepass1"}`); r.status != 429 {
 		t.Errorf("signup past the address limit = %d, want 429", r.status)
+	}
+}
+
+// TestLoginNoTargetedLockout: a third party guessing a user's password
+// spends its own allowance (user and address pair), not the user's: the
+// user logs in every time while the guesser is refused.
+func TestLoginNoTargetedLockout(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s := newTestServer(t, b.open, func(d *deps) { d.loginPerUser, d.loginPerAddr, d.loginUserHour = 5, 1000, 1000 })
+			s.signupLogin("victim", "victimpass1")
+			attacker := clientFrom("127.0.0.2")
+			refused, good := 0, 0
+			for i := range 18 {
+				if r := doWith(t, attacker, s.URL, "POST", "/token", "", "username=victim&password=guess"+strconv.Itoa(i)); r.status == 429 {
+					refused++
+				}
+				if r := s.do("POST", "/token", "", "username=victim&password=victimpass1"); r.status == 200 {
+					good++
+				}
+			}
+			if good != 18 || refused != 13 {
+				t.Errorf("%d of 18 correct logins passed and %d of 18 guesses were refused; want 18 and 13 (5 guesses allowed)", good, refused)
+			}
+		})
+	}
+}
+
+// TestLoginUserCeiling: guesses at one user from many addresses stop at the
+// per-user ceiling, whatever each address has left.
+func TestLoginUserCeiling(t *testing.T) {
+	s := newTestServer(t, openSQLite, func(d *deps) { d.loginPerUser, d.loginPerAddr, d.loginUserHour = 5, 1000, 12 })
+	s.signupLogin("target", "targetpass1")
+	var statuses []int
+	for i := range 4 {
+		c := clientFrom(fmt.Sprintf("127.0.1.%d", i+1))
+		for j := range 4 {
+			statuses = append(statuses, doWith(t, c, s.URL, "POST", "/token", "", fmt.Sprintf("username=target&password=guess%d", j)).status)
+		}
+	}
+	want := slices.Repeat([]int{401}, 12)
+	want = append(want, 429, 429, 429, 429)
+	if !slices.Equal(statuses, want) {
+		t.Errorf("16 guesses from 4 addresses: %v, want 12 × 401 then 429s (ceiling 12 an hour)", statuses)
+	}
+	if r := s.do("POST", "/token", "", "username=target&password=targetpass1"); r.status != 429 || r.header.Get("Retry-After") != "300" {
+		t.Errorf("the user at the ceiling = %d, Retry-After %q; want 429 for 300 s (12 an hour)", r.status, r.header.Get("Retry-After"))
+	}
+}
+
+// TestLoginConcurrentGuesses sends 50 wrong guesses at once for one user
+// with a limit of 10: the check and the charge are one step, so exactly 10
+// reach bcrypt.
+func TestLoginConcurrentGuesses(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s := newTestServer(t, b.open, func(d *deps) {
+				d.loginPerUser, d.loginPerAddr, d.loginUserHour = 10, 1000, 1000
+				d.hasher, _ = auth.NewHasher(8) // ~20 ms a guess: the requests overlap
+			})
+			s.signupLogin("mallory", "mallorypass")
+			client := clientFrom("127.0.0.3")
+			counts := map[int]int{}
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for i := range 50 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r := doWith(t, client, s.URL, "POST", "/token", "", fmt.Sprintf("username=mallory&password=wrong%d", i))
+					mu.Lock()
+					counts[r.status]++
+					mu.Unlock()
+				}()
+			}
+			wg.Wait()
+			if counts[401] != 10 || counts[429] != 40 {
+				t.Errorf("50 concurrent guesses: %v, want 10 × 401 and 40 × 429", counts)
+			}
+		})
+	}
+}
+
+// TestLoginLimitsAcrossReplicas runs two apid handlers on one PostgreSQL:
+// the limit is the same as for one.
+func TestLoginLimitsAcrossReplicas(t *testing.T) {
+	a := newTestServer(t, openPostgres, func(d *deps) { d.loginPerUser, d.loginPerAddr, d.loginUserHour = 6, 1000, 1000 })
+	d := a.deps
+	d.reg = prometheus.NewRegistry() // another process: its own metrics, the same database
+	b := httptest.NewServer(NewServer(d))
+	t.Cleanup(b.Close)
+	a.signupLogin("replica", "replicapass")
+	var statuses []int
+	for i := range 8 {
+		base := []string{a.URL, b.URL}[i%2]
+		statuses = append(statuses, do(t, base, "POST", "/token", "", "username=replica&password=wrong").status)
+	}
+	if want := []int{401, 401, 401, 401, 401, 401, 429, 429}; !slices.Equal(statuses, want) {
+		t.Errorf("8 guesses alternating between two replicas: %v, want %v (a limit of 6 in all)", statuses, want)
+	}
+}
+
+// TestLoginUsernameCheckedFirst: a name outside the signup rule is a 422
+// that touches neither the limits' store nor the log.
+func TestLoginUsernameCheckedFirst(t *testing.T) {
+	s := newTestServer(t, openSQLite, func(d *deps) { d.loginPerUser, d.loginPerAddr = 1, 1 })
+	long := strings.Repeat("n", 60<<10)
+	for range 5 { // past both limits, were they charged
+		r := s.do("POST", "/token", "", "username="+long+"&password=whatever1")
+		if r.status != 422 || firstFieldError(t, r) != "username:value_error" {
+			t.Fatalf("60 KB username = %d %s, want 422 at username", r.status, r.body[:min(len(r.body), 200)])
+		}
+	}
+	if n, err := s.db.PruneLogin(t.Context(), time.Now().Add(24*time.Hour)); err != nil || n != 0 {
+		t.Errorf("the login limits hold %d buckets (%v) after refused names, want 0", n, err)
+	}
+	if strings.Contains(s.logs.String(), strings.Repeat("n", 100)) {
+		t.Error("the refused name reached the log")
+	}
+	if r := s.do("POST", "/token", "", "username=someone&password=whatever1"); r.status != 401 {
+		t.Errorf("a valid name after them = %d, want 401: refused names must not spend the address's allowance", r.status)
 	}
 }
 
@@ -325,5 +462,152 @@ func TestMiscHTTP(t *testing.T) {
 	}
 	if r := s.do("GET", "/docs", "", ""); r.status != 200 { // redirect followed
 		t.Errorf("/docs = %d", r.status)
+	}
+}
+
+// TestUnboundedLabels sends requests with unique methods and long unique
+// paths: neither the metrics nor a log line may grow with them.
+func TestUnboundedLabels(t *testing.T) {
+	s := newTestServer(t, openSQLite)
+	send := func(method, path string) {
+		t.Helper()
+		req, err := http.NewRequest(method, s.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	send("WARMUP", "/")
+	send("WARMUP", "/nope")
+	before := len(s.metrics().body)
+	for i := range 200 {
+		m := fmt.Sprintf("M%s%d", strings.Repeat("X", 1000), i)
+		send(m, "/")
+		send(m, "/nope/"+strings.Repeat("p", 2000)+strconv.Itoa(i))
+	}
+	if after := len(s.metrics().body); after > before+200 { // counter values grow by a few digits
+		t.Errorf("/metrics grew from %d to %d bytes after 400 requests with unique methods", before, after)
+	}
+	for _, line := range strings.Split(s.logs.String(), "\n") {
+		if len(line) > 1500 {
+			t.Fatalf("a log line of %d bytes: request fields must be clipped: %.200s…", len(line), line)
+		}
+	}
+}
+
+// TestTokensBoundToAccount: a token names an account (id and token
+// version), not a username. Deletion, logout and a password change kill
+// the tokens issued before; a new account with a deleted one's name does
+// not inherit them.
+func TestTokensBoundToAccount(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s := newTestServer(t, b.open, func(d *deps) { d.userCacheTTL = time.Minute })
+			ok := func(tok string) int { return s.do("GET", "/predictions", tok, "").status }
+
+			// Deletion: the old token dies, and stays dead for the new
+			// account with the same name.
+			old := s.signupLogin("reused", "reusedpass1")
+			if st := ok(old); st != 200 {
+				t.Fatalf("fresh token = %d", st)
+			}
+			if r := s.do("DELETE", "/users/me", old, `{"password":"wrong-password"}`); r.status != 403 {
+				t.Errorf("delete with a wrong password = %d %s, want 403", r.status, r.body)
+			}
+			if r := s.do("DELETE", "/users/me", old, `{}`); r.status != 422 {
+				t.Errorf("delete without a password = %d, want 422", r.status)
+			}
+			if r := s.do("DELETE", "/users/me", old, `{"password":"reusedpass1"}`); r.status != 200 || r.detail(t) != "" {
+				t.Fatalf("delete = %d %s", r.status, r.body)
+			}
+			if st := ok(old); st != 401 {
+				t.Errorf("token of a deleted account = %d, want 401", st)
+			}
+			if r := s.do("POST", "/token", "", "username=reused&password=reusedpass1"); r.status != 401 {
+				t.Errorf("login to a deleted account = %d, want 401", r.status)
+			}
+			fresh := s.signupLogin("reused", "otherpass12")
+			if st := ok(old); st != 401 {
+				t.Errorf("the deleted account's token on the new account with its name = %d, want 401", st)
+			}
+			if st := ok(fresh); st != 200 {
+				t.Errorf("the new account's token = %d", st)
+			}
+
+			// Logout ends every session of the account.
+			second := login(t, s.URL, "reused", "otherpass12")
+			if r := s.do("POST", "/logout", fresh, ""); r.status != 200 {
+				t.Fatalf("logout = %d %s", r.status, r.body)
+			}
+			for name, tok := range map[string]string{"logged-out token": fresh, "other session": second} {
+				if st := ok(tok); st != 401 {
+					t.Errorf("%s after logout = %d, want 401", name, st)
+				}
+			}
+			if r := s.do("POST", "/logout", fresh, ""); r.status != 401 {
+				t.Errorf("logout with a dead token = %d, want 401", r.status)
+			}
+
+			// Password change: the current password is required, the new
+			// one follows the signup rule, and old tokens die.
+			tok := login(t, s.URL, "reused", "otherpass12")
+			for _, c := range []struct {
+				body string
+				want int
+			}{
+				{`{"current_password":"nope-nope","new_password":"newpass123"}`, 403},
+				{`{"current_password":"otherpass12","new_password":"short"}`, 422},
+				{`{"new_password":"newpass123"}`, 422},
+				{`{"current_password":"otherpass12","new_password":"newpass123"}`, 200},
+			} {
+				if r := s.do("POST", "/users/me/password", tok, c.body); r.status != c.want {
+					t.Errorf("password change %s = %d %s, want %d", c.body, r.status, r.body, c.want)
+				}
+			}
+			if st := ok(tok); st != 401 {
+				t.Errorf("token from before the password change = %d, want 401", st)
+			}
+			if r := s.do("POST", "/token", "", "username=reused&password=otherpass12"); r.status != 401 {
+				t.Errorf("login with the old password = %d, want 401", r.status)
+			}
+			if st := ok(login(t, s.URL, "reused", "newpass123")); st != 200 {
+				t.Errorf("token after the password change = %d", st)
+			}
+		})
+	}
+}
+
+// TestTokenVersionAcrossReplicas: a replica whose cache holds the user from
+// before a password change made on another replica accepts the new token at
+// once (it re-reads the user) and refuses the old one within its cache time.
+func TestTokenVersionAcrossReplicas(t *testing.T) {
+	now := time.Now()
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	a := newTestServer(t, openPostgres, func(d *deps) { d.userCacheTTL, d.now = 2*time.Second, clock })
+	d := a.deps
+	d.reg = prometheus.NewRegistry()
+	b := httptest.NewServer(NewServer(d))
+	t.Cleanup(b.Close)
+	old := a.signupLogin("roamer", "roamerpass")
+	if r := do(t, b.URL, "GET", "/predictions", old, ""); r.status != 200 { // b caches the user
+		t.Fatalf("b = %d", r.status)
+	}
+	if r := a.do("POST", "/users/me/password", old, `{"current_password":"roamerpass","new_password":"roamerpass2"}`); r.status != 200 {
+		t.Fatalf("password change on a = %d %s", r.status, r.body)
+	}
+	fresh := login(t, a.URL, "roamer", "roamerpass2")
+	if r := do(t, b.URL, "GET", "/predictions", fresh, ""); r.status != 200 {
+		t.Errorf("new token on the other replica = %d, want 200 at once", r.status)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Second)
+	mu.Unlock()
+	if r := do(t, b.URL, "GET", "/predictions", old, ""); r.status != 401 {
+		t.Errorf("old token on the other replica after its cache time = %d, want 401", r.status)
 	}
 }

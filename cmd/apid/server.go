@@ -64,11 +64,14 @@ type deps struct {
 	predictor   predictor
 	tokens      *auth.Tokens
 	hasher      *auth.Hasher
+	accounts    accountStore // logout, password change, deletion
+	logins      loginStore   // the login limits' buckets
 
 	corsOrigins    []string
 	feedbackWindow int
-	loginPerUser   int
-	loginPerAddr   int
+	loginPerUser   int // failed password checks per username and address, a minute
+	loginPerAddr   int // attempts per address, a minute
+	loginUserHour  int // failed password checks per username from all addresses, an hour
 	requestTimeout time.Duration
 	statsTTL       time.Duration // cache of the gauges read from the store
 	userCacheTTL   time.Duration // cache of the users of authenticated requests; 0: none

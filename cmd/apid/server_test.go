@@ -117,7 +117,7 @@ func TestFlow(t *testing.T) {
 			if got := counter(t, s, "nba_feedback_total", "false", "v1"); got != 1 {
 				t.Errorf(`nba_feedback_total{correct="false"} = %v, want 1`, got)
 			}
-			metrics := s.do("GET", "/metrics", "", "").body
+			metrics := s.metrics().body
 			for _, line := range []string{
 				`nba_online_accuracy{model_version="v1"} 0.5`,
 				`nba_online_accuracy_samples{model_version="v1"} 2`,
@@ -245,7 +245,10 @@ func TestLogin(t *testing.T) {
 		{"JSON on /login", "/login", `{"username":"carol","password":"carolpass"}`, true, 200, ""},
 		{"wrong password", "/token", "username=carol&password=wrongpass", false, 401, "Incorrect username or password"},
 		{"unknown user", "/token", "username=nobody&password=carolpass", false, 401, "Incorrect username or password"},
-		{"SQL in username", "/token", url.Values{"username": {"carol' OR '1'='1"}, "password": {"x' OR '1'='1"}}.Encode(), false, 401, "Incorrect username or password"},
+		// Names outside the signup rule are refused before any lookup.
+		{"SQL in username", "/token", url.Values{"username": {"carol' OR '1'='1"}, "password": {"x' OR '1'='1"}}.Encode(), false, 422, ""},
+		{"long username", "/token", url.Values{"username": {strings.Repeat("a", 60000)}, "password": {"carolpass"}}.Encode(), false, 422, ""},
+		{"SQL in password", "/token", url.Values{"username": {"carol"}, "password": {"x' OR '1'='1"}}.Encode(), false, 401, "Incorrect username or password"},
 		{"disabled user", "/token", "username=dan&password=danpass1", false, 403, "Inactive user"},
 		{"disabled user, wrong password", "/token", "username=dan&password=nope", false, 401, "Incorrect username or password"},
 		{"missing password", "/token", "username=carol", false, 422, ""},

@@ -272,7 +272,7 @@ func TestAccuracyEndpoint(t *testing.T) {
 		t.Errorf("/accuracy (-want +got):\n%s", diff)
 	}
 	// The page and the gauge read the same computation.
-	m := string(s.do("GET", "/metrics", "", "").body)
+	m := string(s.metrics().body)
 	for _, a := range got.ByModelVersion {
 		line := fmt.Sprintf(`nba_online_accuracy{model_version=%q} %v`, a.ModelVersion, *a.Accuracy)
 		if !strings.Contains(m, line) {
@@ -330,7 +330,7 @@ func TestUIMounted(t *testing.T) {
 	if r := s.do("GET", "/ui/missing.js", "", ""); r.status != 404 {
 		t.Errorf("GET /ui/missing.js = %d", r.status)
 	}
-	if m := string(s.do("GET", "/metrics", "", "").body); !strings.Contains(m, `handler="/ui/*"`) || strings.Contains(m, `handler="/ui/app.js"`) {
+	if m := string(s.metrics().body); !strings.Contains(m, `handler="/ui/*"`) || strings.Contains(m, `handler="/ui/app.js"`) {
 		t.Error("UI requests must be counted under the route pattern /ui/*, never the raw path")
 	}
 }

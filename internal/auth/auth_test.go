@@ -138,23 +138,31 @@ func sign(t testing.TB, method jwt.SigningMethod, key any, claims jwt.Claims) st
 func TestTokens(t *testing.T) {
 	now := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	tok := newTokens(t, now)
-	good, exp, err := tok.Issue("alice")
+	alice := Account{Name: "alice", ID: 7, Version: 3}
+	good, exp, err := tok.Issue(alice)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !exp.Equal(now.Add(time.Hour)) {
 		t.Errorf("expiry %v, want %v", exp, now.Add(time.Hour))
 	}
-	if sub, err := tok.Verify(good); err != nil || sub != "alice" {
-		t.Fatalf("Verify(own token) = %q, %v", sub, err)
+	if got, err := tok.Verify(good); err != nil || got != alice {
+		t.Fatalf("Verify(own token) = %+v, %v; want %+v", got, err, alice)
 	}
-	claims := func(mod func(*jwt.RegisteredClaims)) jwt.RegisteredClaims {
-		c := jwt.RegisteredClaims{Issuer: Issuer, Subject: "alice", IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))}
+	// Version 0 is a version like any other (every new account has it).
+	if got, err := tok.Verify(tok.mustIssue(t, "bob")); err != nil || got.Version != 0 || got.ID != 1 {
+		t.Fatalf("Verify(version 0 token) = %+v, %v", got, err)
+	}
+	id, ver := int64(7), int64(3)
+	mk := func(mod func(*claims)) claims {
+		c := claims{RegisteredClaims: jwt.RegisteredClaims{Issuer: Issuer, Subject: "alice", IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour))},
+			UID: &id, Ver: &ver}
 		if mod != nil {
 			mod(&c)
 		}
 		return c
 	}
+	zero := int64(0)
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -166,28 +174,31 @@ func TestTokens(t *testing.T) {
 		token string
 	}{
 		{"expired", newTokens(t, now.Add(-2*time.Hour)).mustIssue(t, "alice")},
-		{"wrong signature", sign(t, jwt.SigningMethodHS256, []byte("another-key-another-key-another-key!"), claims(nil))},
+		{"wrong signature", sign(t, jwt.SigningMethodHS256, []byte("another-key-another-key-another-key!"), mk(nil))},
 		{"tampered payload", parts[0] + "." + base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"nba-mlops-apid","sub":"admin","iat":1777636800,"exp":1777640400}`)) + "." + parts[2]},
 		{"alg none", noneHeader + "." + parts[1] + "."},
 		{"alg none with signature", noneHeader + "." + parts[1] + "." + parts[2]},
-		{"none via library", sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, claims(nil))},
-		{"HS512 same key", sign(t, jwt.SigningMethodHS512, []byte(testKey), claims(nil))},
-		{"HS384 same key", sign(t, jwt.SigningMethodHS384, []byte(testKey), claims(nil))},
-		{"RS256", sign(t, jwt.SigningMethodRS256, rsaKey, claims(nil))},
-		{"wrong issuer", sign(t, jwt.SigningMethodHS256, []byte(testKey), claims(func(c *jwt.RegisteredClaims) { c.Issuer = "evil" }))},
-		{"no expiry", sign(t, jwt.SigningMethodHS256, []byte(testKey), claims(func(c *jwt.RegisteredClaims) { c.ExpiresAt = nil }))},
-		{"no subject", sign(t, jwt.SigningMethodHS256, []byte(testKey), claims(func(c *jwt.RegisteredClaims) { c.Subject = "" }))},
-		{"no issued-at", sign(t, jwt.SigningMethodHS256, []byte(testKey), claims(func(c *jwt.RegisteredClaims) { c.IssuedAt = nil }))},
-		{"issued in the future", sign(t, jwt.SigningMethodHS256, []byte(testKey), claims(func(c *jwt.RegisteredClaims) { c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour)) }))},
+		{"none via library", sign(t, jwt.SigningMethodNone, jwt.UnsafeAllowNoneSignatureType, mk(nil))},
+		{"HS512 same key", sign(t, jwt.SigningMethodHS512, []byte(testKey), mk(nil))},
+		{"HS384 same key", sign(t, jwt.SigningMethodHS384, []byte(testKey), mk(nil))},
+		{"RS256", sign(t, jwt.SigningMethodRS256, rsaKey, mk(nil))},
+		{"wrong issuer", sign(t, jwt.SigningMethodHS256, []byte(testKey), mk(func(c *claims) { c.Issuer = "evil" }))},
+		{"no expiry", sign(t, jwt.SigningMethodHS256, []byte(testKey), mk(func(c *claims) { c.ExpiresAt = nil }))},
+		{"no subject", sign(t, jwt.SigningMethodHS256, []byte(testKey), mk(func(c *claims) { c.Subject = "" }))},
+		{"no issued-at", sign(t, jwt.SigningMethodHS256, []byte(testKey), mk(func(c *claims) { c.IssuedAt = nil }))},
+		{"issued in the future", sign(t, jwt.SigningMethodHS256, []byte(testKey), mk(func(c *claims) { c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour)) }))},
+		{"no account id (a token from before accounts were bound)", sign(t, jwt.SigningMethodHS256, []byte(testKey), mk(func(c *claims) { c.UID = nil }))},
+		{"no version", sign(t, jwt.SigningMethodHS256, []byte(testKey), mk(func(c *claims) { c.Ver = nil }))},
+		{"account id 0", sign(t, jwt.SigningMethodHS256, []byte(testKey), mk(func(c *claims) { c.UID = &zero }))},
 		{"garbage", "not.a.token"},
 		{"empty", ""},
 		{"huge", strings.Repeat("a", 5000)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sub, err := tok.Verify(tt.token)
+			a, err := tok.Verify(tt.token)
 			if err == nil {
-				t.Fatalf("Verify accepted it (subject %q)", sub)
+				t.Fatalf("Verify accepted it (%+v)", a)
 			}
 			if nba.ErrorCode(err) != nba.EUnauthorized || nba.ErrorMessage(err) != "Could not validate credentials" {
 				t.Errorf("Verify error = %v (%s), want unauthorized", err, nba.ErrorCode(err))
@@ -196,9 +207,10 @@ func TestTokens(t *testing.T) {
 	}
 }
 
+// mustIssue issues a token for account sub with id 1, version 0.
 func (t *Tokens) mustIssue(tb testing.TB, sub string) string {
 	tb.Helper()
-	s, _, err := t.Issue(sub)
+	s, _, err := t.Issue(Account{Name: sub, ID: 1})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -229,7 +241,7 @@ func FuzzVerifyToken(f *testing.F) {
 	f.Add("..")
 	f.Add("e30.e30.e30")
 	f.Fuzz(func(t *testing.T, token string) {
-		sub, err := tok.Verify(token)
+		a, err := tok.Verify(token)
 		if err != nil {
 			if nba.ErrorCode(err) != nba.EUnauthorized {
 				t.Fatalf("Verify(%q) error %v is not unauthorized", token, err)
@@ -244,7 +256,7 @@ func FuzzVerifyToken(f *testing.F) {
 		mac.Write([]byte(p[0] + "." + p[1]))
 		sig, err := base64.RawURLEncoding.DecodeString(p[2])
 		if err != nil || !hmac.Equal(sig, mac.Sum(nil)) {
-			t.Fatalf("accepted %q without a valid HS256 signature (subject %q)", token, sub)
+			t.Fatalf("accepted %q without a valid HS256 signature (%+v)", token, a)
 		}
 		var hdr struct{ Alg string }
 		hb, _ := base64.RawURLEncoding.DecodeString(p[0])

@@ -60,15 +60,35 @@ func NewTokens(secret Secret, ttl time.Duration, opts ...TokensOption) (*Tokens,
 // TTL returns the lifetime of new tokens.
 func (t *Tokens) TTL() time.Duration { return t.ttl }
 
-// Issue returns a signed token for subject (a username) and its expiry.
-func (t *Tokens) Issue(subject string) (string, time.Time, error) {
+// Account is whom a token speaks for: an account, not a name. A name can
+// pass to a new account once the old one is deleted, and the version
+// changes on logout and password change, so tokens issued before die.
+type Account struct {
+	Name    string // the sub claim
+	ID      int64  // the uid claim: the account's id, never reused
+	Version int64  // the ver claim: the account's token version
+}
+
+// claims are the JWT claims of an access token.
+type claims struct {
+	jwt.RegisteredClaims
+	UID *int64 `json:"uid,omitempty"`
+	Ver *int64 `json:"ver,omitempty"`
+}
+
+// Issue returns a signed token for the account and its expiry.
+func (t *Tokens) Issue(a Account) (string, time.Time, error) {
 	now := t.now()
 	exp := now.Add(t.ttl)
-	claims := jwt.RegisteredClaims{
-		Issuer:    Issuer,
-		Subject:   subject,
-		IssuedAt:  jwt.NewNumericDate(now),
-		ExpiresAt: jwt.NewNumericDate(exp),
+	claims := claims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    Issuer,
+			Subject:   a.Name,
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(exp),
+		},
+		UID: &a.ID,
+		Ver: &a.Version,
 	}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(t.key)
 	if err != nil {
@@ -79,13 +99,14 @@ func (t *Tokens) Issue(subject string) (string, time.Time, error) {
 
 // Verify checks a token's signature, algorithm (HS256 only: "none" and every
 // other algorithm are refused before the signature is looked at), issuer,
-// expiry and issue time, and returns its subject.
+// expiry and issue time, and returns the account it was issued to. The
+// caller must check that the account still has that id and version.
 // Errors: unauthorized (ErrInvalidToken) for any token that fails.
-func (t *Tokens) Verify(token string) (string, error) {
+func (t *Tokens) Verify(token string) (Account, error) {
 	if len(token) > maxTokenBytes {
-		return "", fmt.Errorf("%w: token of %d bytes", ErrInvalidToken, len(token))
+		return Account{}, fmt.Errorf("%w: token of %d bytes", ErrInvalidToken, len(token))
 	}
-	var claims jwt.RegisteredClaims
+	var claims claims
 	_, err := jwt.ParseWithClaims(token, &claims, func(tok *jwt.Token) (any, error) {
 		// WithValidMethods already pins HS256; this guards against a
 		// future edit of the options list.
@@ -102,10 +123,15 @@ func (t *Tokens) Verify(token string) (string, error) {
 		jwt.WithLeeway(5*time.Second), // clock skew between replicas
 	)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrInvalidToken, err)
+		return Account{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if claims.Subject == "" || claims.IssuedAt == nil {
-		return "", fmt.Errorf("%w: %w", ErrInvalidToken, errors.New("token has no subject or issue time"))
+		return Account{}, fmt.Errorf("%w: %w", ErrInvalidToken, errors.New("token has no subject or issue time"))
 	}
-	return claims.Subject, nil
+	// Tokens from before accounts were bound (no uid or ver) are refused:
+	// their holders log in again.
+	if claims.UID == nil || claims.Ver == nil || *claims.UID <= 0 {
+		return Account{}, fmt.Errorf("%w: %w", ErrInvalidToken, errors.New("token has no account id or version"))
+	}
+	return Account{Name: claims.Subject, ID: *claims.UID, Version: *claims.Ver}, nil
 }

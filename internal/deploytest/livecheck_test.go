@@ -117,10 +117,11 @@ func TestLiveMonitoring(t *testing.T) {
 	version := runLivePipeline(t, bin, baseEnv, dataDir, modelsDir)
 	phase("pipeline")
 
-	// Ports: predictd, apid, node-exporter, Alertmanager, Prometheus.
-	ports := freePorts(t, 5)
+	// Ports: predictd, apid, apid's metrics, node-exporter, Alertmanager,
+	// Prometheus.
+	ports := freePorts(t, 6)
 	addr := func(i int) string { return fmt.Sprintf("127.0.0.1:%d", ports[i]) }
-	pdAddr, apiAddr, neAddr, amAddr, promAddr := addr(0), addr(1), addr(2), addr(3), addr(4)
+	pdAddr, apiAddr, apiMetricsAddr, neAddr, amAddr, promAddr := addr(0), addr(1), addr(2), addr(3), addr(4), addr(5)
 
 	sink := &alertSink{}
 	hook := httptest.NewServer(sink) // closed after Alertmanager stops (cleanups run last-in first-out)
@@ -133,6 +134,9 @@ func TestLiveMonitoring(t *testing.T) {
 	if dbURL != "" {
 		apiEnv = append(apiEnv, "DATABASE_URL="+dbURL)
 	}
+	// apid serves metrics on a listener of its own, given here as compose
+	// gives it (METRICS_ADDR); Prometheus scrapes that one.
+	apiEnv = append(apiEnv, "METRICS_ADDR="+apiMetricsAddr)
 	api := startDaemon(t, work, "apid", filepath.Join(bin, "apid"), apiEnv, "--addr", apiAddr, "--data-dir", dataDir)
 	daemons = append(daemons, api)
 	ne := startDaemon(t, work, "node-exporter", neBin, nil, nodeExporterArgs(t, dataDir, neAddr)...)
@@ -150,7 +154,7 @@ func TestLiveMonitoring(t *testing.T) {
 	daemons = append(daemons, am)
 
 	promDir := writePrometheusFiles(t, filepath.Join(work, "prometheus"), map[string]string{
-		"api": apiAddr, "prediction-service": pdAddr, "node-exporter": neAddr,
+		"api": apiMetricsAddr, "prediction-service": pdAddr, "node-exporter": neAddr,
 		"alertmanager": amAddr, "prometheus": promAddr,
 	}, amAddr)
 	none := filepath.Join(work, "none") // Debian's console defaults point at /etc
@@ -206,7 +210,7 @@ func TestLiveMonitoring(t *testing.T) {
 
 	checkDashboardLive(t, papi, dashboardWant{
 		version: version, users: len(c.tokens), stored: c.stored,
-		accuracy: float64(c.correct) / float64(c.verified), apiInstance: apiAddr, began: began,
+		accuracy: float64(c.correct) / float64(c.verified), apiInstance: apiMetricsAddr, began: began,
 	})
 	checkRulesHealthy(t, papi)
 	// node-exporter parsed every stage textfile (a malformed one is dropped
@@ -242,11 +246,11 @@ func TestLiveMonitoring(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	phase("APIDown at Alertmanager")
-	wantLabels := map[string]string{"alertname": "APIDown", "job": "api", "instance": apiAddr, "severity": "critical", "system": "nba-mlops"}
+	wantLabels := map[string]string{"alertname": "APIDown", "job": "api", "instance": apiMetricsAddr, "severity": "critical", "system": "nba-mlops"}
 	if diff := cmp.Diff(wantLabels, got.Labels); diff != "" {
 		t.Errorf("APIDown labels (-want +got):\n%s", diff)
 	}
-	if want := "API " + apiAddr + " is down"; got.Annotations["summary"] != want {
+	if want := "API " + apiMetricsAddr + " is down"; got.Annotations["summary"] != want {
 		t.Errorf("APIDown summary = %q, want %q", got.Annotations["summary"], want)
 	}
 	if bad := sink.badPosts(); len(bad) > 0 {

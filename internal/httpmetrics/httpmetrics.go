@@ -1,8 +1,10 @@
 // Package httpmetrics instruments HTTP handlers with the metric names of the
 // original system's prometheus-fastapi-instrumentator, so its dashboards and
 // alerts keep working: http_requests_total{handler,method,status} and
-// http_request_duration_seconds{handler,method}. The handler label is the
-// chi route pattern, never the raw path, so label cardinality stays bounded.
+// http_request_duration_seconds{handler,method}. No label value comes
+// unbounded from a request: handler is the chi route pattern, never the raw
+// path; method is a standard method or "other"; status is the code the
+// handler wrote (three digits).
 package httpmetrics
 
 import (
@@ -68,10 +70,23 @@ func (m *Metrics) Middleware(next http.Handler) http.Handler {
 				pattern = p
 			}
 		}
-		s := m.series(seriesKey{pattern, r.Method, sw.status})
+		s := m.series(seriesKey{pattern, Method(r.Method), sw.status})
 		s.count.Inc()
 		s.dur.Observe(time.Since(start).Seconds())
 	})
+}
+
+// Method returns the label value of an HTTP method: the method itself when
+// it is one of RFC 9110's (and PATCH), "other" for anything else. Go's server
+// accepts any token as a method, so without this each request with a new
+// method would add series that live as long as the process.
+func Method(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return method
+	}
+	return "other"
 }
 
 func (m *Metrics) series(k seriesKey) series {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/nba"
@@ -14,6 +15,12 @@ type User struct {
 	PasswordHash string // bcrypt
 	Disabled     bool
 	CreatedAt    time.Time
+	// TokenVersion is written into the account's access tokens; logout, a
+	// password change and deletion increment it, so older tokens die.
+	TokenVersion int64
+	// Labeler marks an account whose verifications export-feedback sends
+	// into training (self-registered accounts are not labelers).
+	Labeler bool
 }
 
 // Prediction is one answered prediction request as stored.
@@ -74,6 +81,8 @@ type VerifiedShot struct {
 	Value   int
 	GameID  int32
 	EventID int32
+	// ByLabeler is true when the account that verified it is a labeler.
+	ByLabeler bool
 }
 
 // ExportKey gives a prediction its exported (Game ID, Game Event ID).
@@ -90,3 +99,8 @@ var ErrUnavailable = &nba.Error{Code: nba.EUnavailable, Message: "database unava
 // TimeFormat is the fixed-width UTC text form of times in SQLite; it sorts
 // as text and keeps microseconds, PostgreSQL's precision.
 const TimeFormat = "2006-01-02T15:04:05.000000Z"
+
+// DeletedName is the name a deleted account's row takes: it frees the
+// original name for a new account, and the username rule ('#' is not
+// allowed) keeps anyone from logging in as it.
+func DeletedName(id int64) string { return "#deleted-" + strconv.FormatInt(id, 10) }

@@ -168,7 +168,7 @@ func (db *DB) RecentFeedback(ctx context.Context, n int) ([]store.Feedback, erro
 // Errors: unavailable.
 func (db *DB) Stats(ctx context.Context) (store.Stats, error) {
 	var s store.Stats
-	err := db.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM predictions),
+	err := db.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM users WHERE deleted_at IS NULL), (SELECT count(*) FROM predictions),
 		(SELECT count(*) FROM predictions WHERE user_verification IS NULL)`).Scan(&s.Users, &s.Predictions, &s.Unverified)
 	return s, translate("stats", err)
 }
@@ -176,9 +176,10 @@ func (db *DB) Stats(ctx context.Context) (store.Stats, error) {
 // VerifiedShots returns every verified /predict/shot prediction, by id.
 // Errors: unavailable.
 func (db *DB) VerifiedShots(ctx context.Context) ([]store.VerifiedShot, error) {
-	rows, err := db.pool.Query(ctx, `SELECT id, raw_shot::text, user_verification,
-		coalesce(export_game_id, 0), coalesce(export_event_id, 0)
-		FROM predictions WHERE user_verification IS NOT NULL AND raw_shot IS NOT NULL ORDER BY id`)
+	rows, err := db.pool.Query(ctx, `SELECT p.id, p.raw_shot::text, p.user_verification,
+		coalesce(p.export_game_id, 0), coalesce(p.export_event_id, 0), coalesce(u.labeler, FALSE)
+		FROM predictions p LEFT JOIN users u ON u.id = p.verified_by
+		WHERE p.user_verification IS NOT NULL AND p.raw_shot IS NOT NULL ORDER BY p.id`)
 	if err != nil {
 		return nil, translate("verified shots", err)
 	}
@@ -188,7 +189,7 @@ func (db *DB) VerifiedShots(ctx context.Context) ([]store.VerifiedShot, error) {
 			raw string
 			val int16
 		)
-		err := r.Scan(&v.ID, &raw, &val, &v.GameID, &v.EventID)
+		err := r.Scan(&v.ID, &raw, &val, &v.GameID, &v.EventID, &v.ByLabeler)
 		v.RawShot, v.Value = []byte(raw), int(val)
 		return v, err
 	})

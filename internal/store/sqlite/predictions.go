@@ -191,7 +191,7 @@ func (s *DB) RecentFeedback(ctx context.Context, n int) ([]store.Feedback, error
 // Errors: unavailable.
 func (s *DB) Stats(ctx context.Context) (store.Stats, error) {
 	var st store.Stats
-	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM predictions),
+	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM users WHERE deleted_at IS NULL), (SELECT count(*) FROM predictions),
 		(SELECT count(*) FROM predictions INDEXED BY predictions_unverified WHERE user_verification IS NULL)`).
 		Scan(&st.Users, &st.Predictions, &st.Unverified)
 	return st, translate("stats", err)
@@ -200,9 +200,10 @@ func (s *DB) Stats(ctx context.Context) (store.Stats, error) {
 // VerifiedShots returns every verified /predict/shot prediction, by id.
 // Errors: unavailable.
 func (s *DB) VerifiedShots(ctx context.Context) ([]store.VerifiedShot, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, raw_shot, user_verification,
-		coalesce(export_game_id, 0), coalesce(export_event_id, 0)
-		FROM predictions WHERE user_verification IS NOT NULL AND raw_shot IS NOT NULL ORDER BY id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.raw_shot, p.user_verification,
+		coalesce(p.export_game_id, 0), coalesce(p.export_event_id, 0), coalesce(u.labeler, 0)
+		FROM predictions p LEFT JOIN users u ON u.id = p.verified_by
+		WHERE p.user_verification IS NOT NULL AND p.raw_shot IS NOT NULL ORDER BY p.id`)
 	if err != nil {
 		return nil, translate("verified shots", err)
 	}
@@ -213,7 +214,7 @@ func (s *DB) VerifiedShots(ctx context.Context) ([]store.VerifiedShot, error) {
 			v   store.VerifiedShot
 			raw string
 		)
-		if err := rows.Scan(&v.ID, &raw, &v.Value, &v.GameID, &v.EventID); err != nil {
+		if err := rows.Scan(&v.ID, &raw, &v.Value, &v.GameID, &v.EventID, &v.ByLabeler); err != nil {
 			return nil, translate("verified shots", err)
 		}
 		v.RawShot = []byte(raw)

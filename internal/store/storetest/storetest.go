@@ -37,6 +37,13 @@ type Store interface {
 	Stats(ctx context.Context) (store.Stats, error)
 	VerifiedShots(ctx context.Context) ([]store.VerifiedShot, error)
 	SetExportKeys(ctx context.Context, keys []store.ExportKey) error
+	RevokeTokens(ctx context.Context, id int64) error
+	SetPassword(ctx context.Context, id int64, hash string) error
+	DeleteUser(ctx context.Context, id int64) error
+	SetLabeler(ctx context.Context, name string, labeler bool) error
+	TakeLogin(ctx context.Context, at time.Time, buckets []store.Bucket) (time.Duration, error)
+	RefundLogin(ctx context.Context, at time.Time, buckets []store.Bucket) error
+	PruneLogin(ctx context.Context, at time.Time) (int64, error)
 }
 
 // SQLMeta are strings full of SQL metacharacters; stores must keep them
@@ -68,6 +75,10 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"UserPredictions", testUserPredictions},
 		{"Stats", testStats},
 		{"ExportKeys", testExportKeys},
+		{"Accounts", testAccounts},
+		{"ExportLabelers", testExportLabelers},
+		{"LoginBuckets", testLoginBuckets},
+		{"ConcurrentLogin", testConcurrentLogin},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -465,6 +476,205 @@ func testExportKeys(t *testing.T, s Store) {
 	if got[0].GameID != 21901230 || got[0].EventID != 9000 || got[1].GameID != 0 || got[1].EventID != 0 {
 		t.Errorf("keys after the failed batch: a=(%d,%d) b=(%d,%d); want a=(21901230,9000), b unkeyed",
 			got[0].GameID, got[0].EventID, got[1].GameID, got[1].EventID)
+	}
+}
+
+// testAccounts covers what kills old tokens: RevokeTokens and SetPassword
+// increment the token version; DeleteUser frees the name, so a new account
+// with it gets a new id (tokens carry the id), and stops counting as a user.
+func testAccounts(t *testing.T, s Store) {
+	ctx := t.Context()
+	u := mustUser(t, s, "lena")
+	if u.TokenVersion != 0 || u.Labeler {
+		t.Errorf("new user: version %d, labeler %v; want 0, false", u.TokenVersion, u.Labeler)
+	}
+	version := func(name string) int64 {
+		t.Helper()
+		got, err := s.UserByName(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.TokenVersion
+	}
+	if err := s.RevokeTokens(ctx, u.ID); err != nil || version("lena") != 1 {
+		t.Errorf("RevokeTokens: %v, version %d, want 1", err, version("lena"))
+	}
+	if err := s.SetPassword(ctx, u.ID, "$2a$04$new"); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.UserByName(ctx, "lena")
+	if got.PasswordHash != "$2a$04$new" || got.TokenVersion != 2 {
+		t.Errorf("after SetPassword: hash %q, version %d; want the new hash, 2", got.PasswordHash, got.TokenVersion)
+	}
+	if err := s.SetLabeler(ctx, "lena", true); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.UserByName(ctx, "lena"); !got.Labeler {
+		t.Error("SetLabeler(true) did not stick")
+	}
+	wantCode(t, "SetLabeler(unknown)", s.SetLabeler(ctx, "nobody", true), nba.ENotFound)
+	p := mustPredict(t, s, u.ID, 1, "v1", nil)
+
+	if err := s.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.UserByName(ctx, "lena")
+	wantCode(t, "UserByName(deleted)", err, nba.ENotFound)
+	_, err = s.UserByName(ctx, store.DeletedName(u.ID))
+	wantCode(t, "UserByName(tombstone)", err, nba.ENotFound)
+	for name, err := range map[string]error{
+		"DeleteUser": s.DeleteUser(ctx, u.ID), "RevokeTokens": s.RevokeTokens(ctx, u.ID),
+		"SetPassword": s.SetPassword(ctx, u.ID, "x"), "RevokeTokens(unknown)": s.RevokeTokens(ctx, u.ID+1000),
+	} {
+		wantCode(t, name+" after deletion", err, nba.ENotFound)
+	}
+	if got, err := s.Prediction(ctx, p.ID); err != nil || got.UserID != u.ID {
+		t.Errorf("the deleted account's prediction: %+v, %v; want it kept", got, err)
+	}
+	again := mustUser(t, s, "lena")
+	if again.ID == u.ID {
+		t.Errorf("a new account with a deleted account's name reuses id %d", u.ID)
+	}
+	if st, err := s.Stats(ctx); err != nil || st.Users != 1 {
+		t.Errorf("Stats.Users = %d (%v), want 1: deleted accounts do not count", st.Users, err)
+	}
+}
+
+// testExportLabelers checks that VerifiedShots says whose verification is a
+// labeler's.
+func testExportLabelers(t *testing.T, s Store) {
+	ctx := t.Context()
+	user, labeler := mustUser(t, s, "self-registered"), mustUser(t, s, "labeler")
+	if err := s.SetLabeler(ctx, "labeler", true); err != nil {
+		t.Fatal(err)
+	}
+	raw := json.RawMessage(`{"player_name": "K"}`)
+	a, b := mustPredict(t, s, user.ID, 1, "v1", raw), mustPredict(t, s, user.ID, 1, "v1", raw)
+	for _, v := range []store.Verify{{PredictionID: a.ID, Value: 0, UserID: user.ID}, {PredictionID: b.ID, Value: 1, UserID: labeler.ID}} {
+		v.At = time.Now()
+		if _, err := s.Verify(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.VerifiedShots(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ByLabeler || !got[1].ByLabeler {
+		t.Errorf("VerifiedShots = %+v, want a by a non-labeler, b by a labeler", got)
+	}
+}
+
+// testLoginBuckets drives the login token buckets through a simulated clock.
+func testLoginBuckets(t *testing.T, s Store) {
+	ctx := t.Context()
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	pair := store.Bucket{Key: "pair:" + SQLMeta[0], Burst: 3, PerSecond: 3.0 / 60} // a token every 20 s
+	user := store.Bucket{Key: "user:lena", Burst: 5, PerSecond: 5.0 / 3600}
+	take := func(at time.Time, bs ...store.Bucket) time.Duration {
+		t.Helper()
+		w, err := s.TakeLogin(ctx, at, bs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	for i := range 3 {
+		if w := take(t0, pair, user); w != 0 {
+			t.Fatalf("take %d: wait %s, want a token", i, w)
+		}
+	}
+	if w := take(t0, pair, user); w != 20*time.Second {
+		t.Errorf("4th take: wait %s, want 20s", w)
+	}
+	// The refused take charged nothing: user still has 2 tokens.
+	other := store.Bucket{Key: "pair:other", Burst: 3, PerSecond: 3.0 / 60}
+	for i := range 2 {
+		if w := take(t0, other, user); w != 0 {
+			t.Fatalf("user bucket after a refused take, take %d: wait %s; a refused take must charge no bucket", i, w)
+		}
+	}
+	if w := take(t0, other, user); w != 720*time.Second { // one token of 5 an hour
+		t.Errorf("user bucket empty: wait %s, want 12m0s", w)
+	}
+	// Refunds give back a token, never beyond the burst.
+	if err := s.RefundLogin(ctx, t0, []store.Bucket{pair, user}); err != nil {
+		t.Fatal(err)
+	}
+	if w := take(t0, pair, user); w != 0 {
+		t.Errorf("after a refund: wait %s, want a token", w)
+	}
+	fresh := store.Bucket{Key: "fresh", Burst: 2, PerSecond: 1}
+	for range 3 {
+		if err := s.RefundLogin(ctx, t0, []store.Bucket{fresh}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 3 {
+		if w := take(t0, fresh); (w == 0) != (i < 2) {
+			t.Errorf("take %d of a refunded fresh bucket: wait %s; refunds must not pass the burst of 2", i, w)
+		}
+	}
+	// Refill: 20 s give pair one token; a clock 1 h back gives nothing.
+	if w := take(t0.Add(20*time.Second), pair); w != 0 {
+		t.Errorf("after 20 s: wait %s, want a token", w)
+	}
+	if w := take(t0.Add(-time.Hour), pair); w == 0 {
+		t.Error("a clock that went back refilled the bucket")
+	}
+	// Prune: a row goes once its bucket has refilled, and only then. At
+	// t0+20s only "fresh" (2 tokens at 1/s) is full again.
+	n, err := s.PruneLogin(ctx, t0.Add(20*time.Second))
+	if err != nil || n != 1 {
+		t.Errorf("PruneLogin(t0+20s) = %d, %v; want 1: only fresh is full again", n, err)
+	}
+	n, err = s.PruneLogin(ctx, t0.Add(2*time.Hour))
+	if err != nil || n != 3 {
+		t.Errorf("PruneLogin(t0+2h) = %d, %v; want 3 (pair, user, other)", n, err)
+	}
+	if n, err = s.PruneLogin(ctx, t0.Add(3*time.Hour)); err != nil || n != 0 {
+		t.Errorf("second PruneLogin = %d, %v; want 0", n, err)
+	}
+	// A pruned bucket comes back full.
+	for i := range 3 {
+		if w := take(t0.Add(2*time.Hour), pair); w != 0 {
+			t.Fatalf("pruned bucket, take %d: wait %s", i, w)
+		}
+	}
+}
+
+// testConcurrentLogin sends 50 takes at once at a bucket of 10: check and
+// charge are one step, so exactly 10 pass.
+func testConcurrentLogin(t *testing.T, s Store) {
+	ctx := t.Context()
+	at := time.Now()
+	b := []store.Bucket{{Key: "pair:victim|198.51.100.7", Burst: 10, PerSecond: 10.0 / 60}, {Key: "user:victim", Burst: 100, PerSecond: 100.0 / 3600}}
+	var (
+		wg      sync.WaitGroup
+		mu      sync.Mutex
+		granted int
+		errs    []error
+	)
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w, err := s.TakeLogin(ctx, at, b)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			} else if w == 0 {
+				granted++
+			}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("%d concurrent takes failed, first: %v", len(errs), errs[0])
+	}
+	if granted != 10 {
+		t.Errorf("%d of 50 concurrent takes passed a bucket of 10", granted)
 	}
 }
 
