@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -27,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/daemon"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
 	"github.com/nba-mlops/nba-mlops/internal/store"
@@ -35,12 +35,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/webui"
 )
 
-func main() {
-	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "apid:", err)
-		os.Exit(1)
-	}
-}
+func main() { daemon.Main("apid", run) }
 
 // run is the whole program with its environment passed in; tests call it
 // directly. args includes the program name.
@@ -55,7 +50,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	if err != nil {
-		return err
+		return daemon.Usage(err)
 	}
 	if cfg.CheckConfig {
 		return printConfig(stdout, cfg)
@@ -132,7 +127,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("starting apid", "addr", cfg.Addr, "database", dbKind(cfg), "predict_url", cfg.PredictURL,
 		"dev", cfg.Dev, "token_ttl", cfg.TokenTTL.String(), "bcrypt_cost", cfg.BcryptCost)
-	return serve(ctx, logger, srv)
+	return daemon.Serve(ctx, logger, srv)
 }
 
 // appStore is what run needs from a store adapter.
@@ -214,32 +209,5 @@ func bootstrapAdmin(ctx context.Context, logger *slog.Logger, users userStore, h
 		return fmt.Errorf("bootstrap user: %w", err)
 	}
 	logger.Info("bootstrap user created", "username", name)
-	return nil
-}
-
-// serve runs srv until ctx ends, then shuts it down gracefully, giving
-// in-flight requests 10 seconds.
-func serve(ctx context.Context, logger *slog.Logger, srv *http.Server) error {
-	ln, err := net.Listen("tcp", srv.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	logger.Info("listening", "addr", ln.Addr().String())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve: %w", err)
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err = srv.Shutdown(sctx)
-	<-errc // Serve has returned ErrServerClosed
-	if err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	logger.Info("stopped")
 	return nil
 }

@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nba-mlops/nba-mlops/internal/envconf"
 	"github.com/nba-mlops/nba-mlops/internal/league"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 	"github.com/nba-mlops/nba-mlops/internal/synth"
@@ -74,7 +75,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer, now
 	c.stage = stage.Register(fs, getenv, stage.Defaults{Signal: stage.SignalNewData})
 	var fraction, synthetic, seed string
 	fs.StringVar(&c.Source, "source", getenv(envSource), "sample this Kaggle shot CSV (env "+envSource+")")
-	fs.StringVar(&fraction, "fraction", envOr(getenv, envFraction, "0.1"), "with --source: share of rows to keep, in (0, 1] (env "+envFraction+")")
+	fs.StringVar(&fraction, "fraction", envconf.Or(getenv, envFraction, "0.1"), "with --source: share of rows to keep, in (0, 1] (env "+envFraction+")")
 	fs.StringVar(&synthetic, "synthetic", getenv(envSynthetic), "write this many synthetic shots instead (env "+envSynthetic+")")
 	fs.StringVar(&seed, "seed", getenv(envSeed), "random seed, an unsigned integer (env "+envSeed+"; default today's UTC date as YYYYMMDD)")
 	fs.StringVar(&c.Seasons, "seasons", getenv(envSeasons), "with --synthetic: seasons to draw from, FROM-TO or one season, by start year (env "+envSeasons+"; default 1997-2019)")
@@ -200,13 +201,6 @@ func sameFile(a, b string) bool {
 	aa, _ := filepath.Abs(a)
 	ab, _ := filepath.Abs(b)
 	return aa == ab
-}
-
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
 }
 
 // run is the whole program with its environment passed in; tests call it.

@@ -490,3 +490,28 @@ func TestCheckConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestTakenPortFailsPromptly: a port already in use is an error that run
+// returns at once, not after SIGTERM (the model watcher used to keep run
+// waiting for a cancellation that never came).
+func TestTakenPortFailsPromptly(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(t.Context(), []string{"predictd", "--addr", ln.Addr().String(), "--models-dir", dir},
+			func(string) string { return "" }, io.Discard, io.Discard)
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("run on a taken port = %v, want an address-in-use error", err)
+		}
+	case <-time.After(30 * time.Second): // a bound on a hang, not a speed target
+		t.Fatal("run on a taken port did not return: it hangs until SIGTERM")
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 
+	"github.com/nba-mlops/nba-mlops/internal/envconf"
 	"github.com/nba-mlops/nba-mlops/internal/features"
 	"github.com/nba-mlops/nba-mlops/internal/mlflow"
 	"github.com/nba-mlops/nba-mlops/internal/model"
@@ -95,7 +96,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	fs.StringVar(&c.FeaturesDir, "features-dir", "", "feature files and transform.json (default <data-dir>/features)")
 	fs.StringVar(&c.ProcessedDir, "processed-dir", "", "processed data; its test.parquet is what challenger and champion are scored on (default <data-dir>/processed)")
-	fs.StringVar(&c.Algorithm, "algorithm", envOr(getenv, EnvAlgorithm, "logistic"), "logistic (L2 logistic regression) or linear (linear-probability baseline) (env "+EnvAlgorithm+")")
+	fs.StringVar(&c.Algorithm, "algorithm", envconf.Or(getenv, EnvAlgorithm, "logistic"), "logistic (L2 logistic regression) or linear (linear-probability baseline) (env "+EnvAlgorithm+")")
 	fs.StringVar(&c.FeatureSet, "features", FeatureSetDefault, "vector features: default (distance shape, shot type, angle, action family, clock, era: 26), original (the 39 seed features) or all (every feature the code knows but Game_ID_Frequency)")
 	fs.Uint64Var(&c.Seed, "seed", seed, "random seed of the search subsample, folds and C draws (env "+EnvSeed+")")
 	fs.Float64Var(&c.C, "C", 0, "inverse L2 strength as in scikit-learn; 0 chooses it by cross-validation")
@@ -104,12 +105,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.IntVar(&c.SearchTrials, "search-trials", 8, "values of C the search tries (stratified log-uniform in [1e-4, 100])")
 	fs.IntVar(&c.LinearRows, "linear-rows", 3000, "rows of the seeded subsample the linear baseline is fitted on (its QR solve grows with rows squared)")
 	fs.Float64Var(&c.Threshold, "threshold", model.DefaultThreshold, "probability at or above which a shot is predicted made")
-	fs.StringVar(&c.Metric, "metric", envOr(getenv, EnvMetric, model.MetricROCAUC), "promotion metric: roc_auc, log_loss, brier or accuracy (env "+EnvMetric+")")
+	fs.StringVar(&c.Metric, "metric", envconf.Or(getenv, EnvMetric, model.MetricROCAUC), "promotion metric: roc_auc, log_loss, brier or accuracy (env "+EnvMetric+")")
 	fs.Float64Var(&c.MinImprovement, "min-improvement", minImprove, "the challenger must beat the champion on --metric by more than this (env "+EnvMinImprove+")")
-	fs.StringVar(&c.Promote, "promote", envOr(getenv, EnvPromote, PromoteBetter), "better (promote on improvement; ties keep the champion), always or never (env "+EnvPromote+")")
+	fs.StringVar(&c.Promote, "promote", envconf.Or(getenv, EnvPromote, PromoteBetter), "better (promote on improvement; ties keep the champion), always or never (env "+EnvPromote+")")
 	fs.IntVar(&c.Workers, "workers", min(2, runtime.NumCPU()), "goroutines fitting over row ranges")
 	fs.StringVar(&c.MLflowURI, "mlflow-tracking-uri", getenv(mlflow.EnvTrackingURI), "MLflow tracking server; runs are logged when it is http(s) and LOG_TO_MLFLOW is not false (env "+mlflow.EnvTrackingURI+")")
-	fs.StringVar(&c.Experiment, "experiment", envOr(getenv, EnvExperiment, "nba-shot-prediction"), "MLflow experiment (env "+EnvExperiment+")")
+	fs.StringVar(&c.Experiment, "experiment", envconf.Or(getenv, EnvExperiment, "nba-shot-prediction"), "MLflow experiment (env "+EnvExperiment+")")
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
 	}
@@ -182,13 +183,6 @@ func (c *config) featureNames() []string {
 		return features.All()
 	}
 	return features.Default()
-}
-
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
