@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -26,6 +25,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/store/postgres"
 	"github.com/nba-mlops/nba-mlops/internal/store/sqlite"
 	"github.com/nba-mlops/nba-mlops/internal/store/storetest"
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 const testSecret = "test-secret-0123456789abcdef0123456789abcdef"
@@ -209,7 +209,7 @@ type testServer struct {
 	predict *fakePredictd
 	reg     *prometheus.Registry
 	tokens  *auth.Tokens
-	logs    *syncBuffer
+	logs    *testenv.SyncBuffer
 }
 
 type serverOption func(*deps)
@@ -230,7 +230,7 @@ func newTestServer(t testing.TB, open func(testing.TB) testStore, opts ...server
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	reg := prometheus.NewRegistry()
 	d := deps{
 		logger: newLogger(logs, slog.LevelDebug, "text"), reg: reg,
@@ -245,23 +245,6 @@ func newTestServer(t testing.TB, open func(testing.TB) testStore, opts ...server
 	srv := httptest.NewServer(NewServer(d))
 	t.Cleanup(srv.Close)
 	return &testServer{Server: srv, t: t, db: db, predict: fp, reg: reg, tokens: tokens, logs: logs}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // response is a decoded answer.

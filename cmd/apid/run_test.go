@@ -16,6 +16,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/store/storetest"
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 func freeAddr(t testing.TB) string {
@@ -33,11 +34,11 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 // startRun runs apid with args and env until the test ends, and waits for
 // /healthz.
-func startRun(t *testing.T, args []string, environ map[string]string) (base string, stderr *syncBuffer) {
+func startRun(t *testing.T, args []string, environ map[string]string) (base string, stderr *testenv.SyncBuffer) {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr = &syncBuffer{}
+	stderr = &testenv.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"apid", "--addr", addr}, args...), env(environ), &bytes.Buffer{}, stderr)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/nba-mlops/nba-mlops/internal/httpjson"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/version"
 )
@@ -26,12 +27,12 @@ const (
 )
 
 func v2Error(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+	httpjson.Encode(w, status, map[string]string{"error": msg})
 }
 
 func handleV2Server() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{
+		httpjson.Encode(w, http.StatusOK, map[string]any{
 			"name": "nba-mlops predictd", "version": version.Version, "extensions": []string{},
 		})
 	})
@@ -39,17 +40,17 @@ func handleV2Server() http.Handler {
 
 func handleV2Live() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]bool{"live": true})
+		httpjson.Encode(w, http.StatusOK, map[string]bool{"live": true})
 	})
 }
 
 func handleV2Ready(h *holder) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.get() == nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]bool{"ready": false})
+			httpjson.Encode(w, http.StatusServiceUnavailable, map[string]bool{"ready": false})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]bool{"ready": true})
+		httpjson.Encode(w, http.StatusOK, map[string]bool{"ready": true})
 	})
 }
 
@@ -66,7 +67,7 @@ func handleV2Metadata(h *holder) http.Handler {
 			v2Error(w, http.StatusServiceUnavailable, "model nba-shot is not loaded yet")
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{
+		httpjson.Encode(w, http.StatusOK, map[string]any{
 			"name":     v2ModelName,
 			"versions": []string{c.version},
 			"platform": "nba-mlops",
@@ -84,10 +85,10 @@ func handleV2ModelReady(h *holder) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := h.get()
 		if c == nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"name": v2ModelName, "ready": false})
+			httpjson.Encode(w, http.StatusServiceUnavailable, map[string]any{"name": v2ModelName, "ready": false})
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"name": v2ModelName, "ready": true})
+		httpjson.Encode(w, http.StatusOK, map[string]any{"name": v2ModelName, "ready": true})
 	})
 }
 
@@ -238,12 +239,6 @@ func handleV2Infer(h *holder, m *metrics) http.Handler {
 		if req.ID != "" {
 			resp["id"] = req.ID
 		}
-		writeJSON(w, http.StatusOK, resp)
+		httpjson.Encode(w, http.StatusOK, resp)
 	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
 }

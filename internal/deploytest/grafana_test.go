@@ -14,6 +14,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // Datasource uids pinned in grafana/provisioning/datasources.
@@ -296,10 +298,7 @@ func TestDashboardSQL(t *testing.T) {
 	t.Parallel()
 	dsn := os.Getenv("TEST_DATABASE_URL")
 	if dsn == "" {
-		if integrationRequired() {
-			t.Fatal("TEST_DATABASE_URL is unset and NBA_REQUIRE_INTEGRATION=1")
-		}
-		t.Skip("TEST_DATABASE_URL is unset")
+		testenv.Missing(t, "TEST_DATABASE_URL is unset; set it to a PostgreSQL URL to run")
 	}
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)

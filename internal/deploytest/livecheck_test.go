@@ -26,6 +26,7 @@ import (
 
 	"github.com/nba-mlops/nba-mlops/internal/predict"
 	"github.com/nba-mlops/nba-mlops/internal/store/storetest"
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // Settings of the live check.
@@ -75,7 +76,7 @@ var liveShots = []string{
 // themselves are covered by promtool's unit tests) and the scrape and
 // evaluation intervals (1 s).
 func TestLiveMonitoring(t *testing.T) {
-	if testing.Short() && !integrationRequired() {
+	if testing.Short() && !testenv.Required() {
 		t.Skip("-short: skips the live Prometheus/Alertmanager check")
 	}
 	t.Parallel()
@@ -103,7 +104,7 @@ func TestLiveMonitoring(t *testing.T) {
 	// PostgreSQL when available: the Grafana SQL panels read apid's real
 	// schema. Under NBA_REQUIRE_INTEGRATION=1 it is required.
 	var dbURL string
-	if os.Getenv("TEST_DATABASE_URL") != "" || integrationRequired() {
+	if os.Getenv("TEST_DATABASE_URL") != "" || testenv.Required() {
 		dbURL = storetest.PostgresDSN(t)
 	} else {
 		t.Log("TEST_DATABASE_URL is unset: apid uses SQLite and the PostgreSQL panels are not checked")
