@@ -54,12 +54,12 @@ golden:
 
 pipeline: build
 	@m="$(call missing,generate-data ingest process featurize train infer)"; if [ -n "$$m" ]; then \
-	  echo "make pipeline: these stages are not built yet: $$m (issue 3)"; exit 1; fi
+	  echo "make pipeline: these stages are not built yet: $$m"; exit 1; fi
 	@scripts/pipeline.sh "$(BIN)" "$(DATA)" "$(MODELS)" "$(SEED)" "$(ROWS)" "$(SOURCE)"
 
 run: build
 	@m="$(call missing,predictd apid)"; if [ -n "$$m" ]; then \
-	  echo "make run: not built yet: $$m (issues 4 and 5)"; exit 1; fi
+	  echo "make run: not built yet: $$m"; exit 1; fi
 	@scripts/run.sh "$(BIN)" "$(DATA)" "$(MODELS)"
 
 clean:

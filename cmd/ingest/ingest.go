@@ -92,10 +92,10 @@ func (in *ingester) run(ctx context.Context) (*Report, error) {
 	}
 	in.qHeader = rd.Header()
 
-	// Three things happen at once, because on two cores none of them needs
-	// to wait for another: the kernel copies the old raw rows into the new
-	// file, the raw dataset's keys are loaded, and the batch is parsed and
-	// validated. Only deduplication needs the keys, so it runs last.
+	// Three things happen at once, because none of them needs to wait for
+	// another and they use different resources: the kernel copies the old
+	// raw rows into the new file, the raw dataset's keys are loaded, and
+	// the batch is parsed and validated. Only deduplication needs the keys, so it runs last.
 	out, err := atomicfile.Create(in.cfg.Raw)
 	if err != nil {
 		return nil, err
