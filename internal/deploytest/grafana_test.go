@@ -24,7 +24,7 @@ const (
 	postgresUID = "nba-postgres"
 )
 
-// dashboardPanels are the panels issue 6 asks for: the original's and the new ones.
+// dashboardPanels are the panels the dashboard must have: the original's and the new ones.
 var dashboardPanels = map[string]string{ // title -> datasource uid
 	"Predict requests":                    promUID,
 	"Inference time":                      promUID,
@@ -180,7 +180,7 @@ func TestGrafanaDatasources(t *testing.T) {
 	}
 }
 
-// TestDashboard checks grafana/dashboards/nba.json: the panels of issue 6 on
+// TestDashboard checks grafana/dashboards/nba.json: the required panels on
 // the right datasources, unique ids, no overlapping panels, and metric
 // names that the binaries export.
 func TestDashboard(t *testing.T) {
@@ -277,7 +277,7 @@ func TestDashboardPromQLParses(t *testing.T) {
 	}
 }
 
-// contractSchema is the application schema of ARCHITECTURE.md, enough to
+// contractSchema is the application schema of docs/architecture.md, enough to
 // run the dashboard's SQL; apid's migrations are the real one.
 const contractSchema = `
 CREATE TABLE users (id bigserial PRIMARY KEY, username text UNIQUE NOT NULL, hashed_password text NOT NULL,

@@ -54,7 +54,7 @@ var liveShots = []string{
 	  "x_location": 5, "y_location": 10, "game_date": 20200115, "season_type": "Regular Season"}`,
 }
 
-// TestLiveMonitoring is the real check of the monitoring setup (issue 6):
+// TestLiveMonitoring is the real check of the monitoring setup:
 // the binaries built from cmd/, a model trained by the pipeline binaries on
 // synthetic shots, predictd and apid on loopback ports (apid on a
 // throwaway PostgreSQL schema when TEST_DATABASE_URL is set), node-exporter
@@ -424,7 +424,7 @@ func promAlerts(t *testing.T, p promAPI) []string {
 }
 
 // checkRulesHealthy requires every rule of every group to have been
-// evaluated without error, and the test copy to hold the alerts of issue 6.
+// evaluated without error, and the test copy to hold the required alerts.
 func checkRulesHealthy(t *testing.T, p promAPI) {
 	t.Helper()
 	var data struct {

@@ -16,7 +16,7 @@ func (t Team) In(season int) bool {
 }
 
 // Teams lists every team name of the data, with its franchise ID and code.
-// Facts from DATA.md §3 and the league's history: the pre-2002 Charlotte
+// Facts from docs/data.md §3 and the league's history: the pre-2002 Charlotte
 // Hornets carry the modern Charlotte ID and the code CHH; New Orleans played
 // as New Orleans/Oklahoma City (NOK) in 2005-07.
 var Teams = []Team{
