@@ -57,10 +57,10 @@ summary() {
 }
 while ((${#pids[@]})); do
   status=0
-  wait -n -p done "${pids[@]}" || status=$?
-  stage=${name_of[$done]}
+  wait -n -p finished "${pids[@]}" || status=$?
+  stage=${name_of[$finished]}
   left=()
-  for p in "${pids[@]}"; do [ "$p" = "$done" ] || left+=("$p"); done
+  for p in "${pids[@]}"; do [ "$p" = "$finished" ] || left+=("$p"); done
   pids=("${left[@]}")
   if ((status != 0)); then
     stop_all

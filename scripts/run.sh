@@ -33,6 +33,7 @@ if [ ! -f "$MODELS/best_model_metrics.json" ]; then
 fi
 
 pids=()
+# shellcheck disable=SC2317 # called by the EXIT trap
 stop() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap stop EXIT
 trap 'exit 0' INT TERM # Ctrl-C: the EXIT trap stops both
@@ -46,7 +47,7 @@ PREDICT_URL="http://$PREDICT_ADDR" "$BIN/apid" --addr "$API_ADDR" --data-dir "$D
 for name in predictd apid; do
   addr=$PREDICT_ADDR pid=${pids[0]}
   [ "$name" = apid ] && addr=$API_ADDR pid=${pids[1]}
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     curl -fsS "http://$addr/healthz" >/dev/null 2>&1 && continue 2
     if ! kill -0 "$pid" 2>/dev/null; then
       echo "run: $name exited at start; the end of ${LOGS#"$PWD"/}/$name.log:" >&2
