@@ -56,7 +56,7 @@ func featurize(ctx context.Context, cfg *config, st *stage.Stage) (*Report, erro
 	}
 	for _, p := range rep.ProcessedInputs {
 		if _, err := os.Stat(p); err != nil {
-			return nil, fmt.Errorf("processed data: %w (run process first)", err)
+			return nil, stage.MissingInput("processed data", err, "process")
 		}
 	}
 

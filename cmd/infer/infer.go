@@ -116,7 +116,7 @@ func loadModel(cfg *config) (*model.Model, error) {
 	}
 	path, _, err := model.NewRegistry(cfg.ModelsDir).Champion()
 	if errors.Is(err, model.ErrNoChampion) {
-		return nil, fmt.Errorf("models dir %s has no %s: train a model first", cfg.ModelsDir, model.BestModelFile)
+		return nil, stage.Usagef("models dir %s has no %s (run train first)", cfg.ModelsDir, model.BestModelFile)
 	}
 	if err != nil {
 		return nil, err

@@ -76,7 +76,7 @@ func (in *ingester) run(ctx context.Context) (*Report, error) {
 
 	batch, err := os.Open(in.cfg.In)
 	if err != nil {
-		return nil, stage.Usage(fmt.Errorf("batch: %w", err))
+		return nil, stage.MissingInput("batch", err, "generate-data")
 	}
 	defer batch.Close()
 	if st, err := batch.Stat(); err == nil && st.IsDir() {

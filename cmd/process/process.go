@@ -107,7 +107,7 @@ func (p *processor) run(ctx context.Context) (*Report, error) {
 		TestFile:     filepath.Join(p.cfg.OutDir, "test.parquet")}
 	f, err := os.Open(p.cfg.In)
 	if err != nil {
-		return nil, fmt.Errorf("raw dataset: %w", err)
+		return nil, stage.MissingInput("raw dataset", err, "ingest")
 	}
 	defer f.Close()
 	rd, err := dataset.NewReader(f, p.cfg.In)

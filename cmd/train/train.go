@@ -339,7 +339,7 @@ func (t *trainer) score(ctx context.Context, chal, champ *model.Model) (chalM, c
 func (t *trainer) loadMatrix(ctx context.Context, path string, tr *features.Transform) (*model.Matrix, []int8, []int32, error) {
 	r, err := parquetio.Open[features.Row](path)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("training features: %w (run featurize first)", err)
+		return nil, nil, nil, stage.MissingInput("training features", err, "featurize")
 	}
 	defer r.Close()
 	n := int(r.NumRows())
@@ -379,7 +379,7 @@ func (t *trainer) loadMatrix(ctx context.Context, path string, tr *features.Tran
 func loadTransform(path string) (*features.Transform, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("transform: %w (run featurize first)", err)
+		return nil, stage.MissingInput("transform", err, "featurize")
 	}
 	var tr features.Transform
 	if err := json.Unmarshal(b, &tr); err != nil {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
@@ -129,4 +130,15 @@ func Execute[R any](ctx context.Context, name string, f *Flags, stdout, stderr i
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+// MissingInput describes a failure to open a stage's input, what names it
+// ("raw dataset", "batch"). A missing file is a usage error (exit 2, nothing
+// changed) that names the stage to run first, previous; any other error is
+// only wrapped.
+func MissingInput(what string, err error, previous string) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return Usagef("%s: %w (run %s first)", what, err, previous)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }

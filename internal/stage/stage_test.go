@@ -196,3 +196,15 @@ func TestPrintConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestMissingInput(t *testing.T) {
+	_, notExist := os.Open(filepath.Join(t.TempDir(), "absent.csv"))
+	err := MissingInput("raw dataset", notExist, "ingest")
+	if ExitCode(err) != 2 || !strings.Contains(err.Error(), "raw dataset: ") || !strings.Contains(err.Error(), "(run ingest first)") {
+		t.Errorf("MissingInput(not exist) = %v (exit %d), want a usage error naming ingest", err, ExitCode(err))
+	}
+	other := MissingInput("raw dataset", errors.New("disk on fire"), "ingest")
+	if ExitCode(other) != 1 || strings.Contains(other.Error(), "run ingest") {
+		t.Errorf("MissingInput(other) = %v (exit %d), want a plain error", other, ExitCode(other))
+	}
+}
