@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/envconf"
 )
 
 // envNames lists every environment variable apid reads (--check-config
@@ -72,10 +73,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	c := &config{}
 	fs := flag.NewFlagSet("apid", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: apid [flags]\n       apid export-feedback --out FILE [flags]\n\nThe NBA shot prediction API.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	envconf.SetUsage(fs, stderr, []string{"apid [flags]", "apid export-feedback --out FILE [flags]"},
+		"Serves the NBA shot prediction API: users and tokens, predictions through predictd, feedback, web UI.", envNames)
 
 	defAddr := ":8000"
 	if p := getenv("API_PORT"); p != "" {

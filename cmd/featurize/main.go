@@ -26,6 +26,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.SetOutput(stderr)
 	c := &config{}
 	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalProcessing, Signal: stage.SignalFeatures})
+	c.stage.SetUsage(fs, stderr, []string{"featurize [flags]"},
+		"Fits the feature transform on the training split and writes the feature files and transform.json.")
 	fs.StringVar(&c.InDir, "in-dir", "", "processed data: train.parquet and test.parquet (default <data-dir>/processed)")
 	fs.StringVar(&c.OutDir, "out-dir", "", "where the feature files and transform.json go (default <data-dir>/features)")
 	if err := c.stage.Parse(fs, args); err != nil {

@@ -73,18 +73,15 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer, now
 	fs.SetOutput(stderr)
 	c := &config{}
 	c.stage = stage.Register(fs, getenv, stage.Defaults{Signal: stage.SignalNewData})
+	c.stage.SetUsage(fs, stderr, []string{"generate-data --source FILE [--fraction 0.1] [--seed S] [flags]", "generate-data --synthetic N [--seed S] [--seasons 1997-2019] [flags]"},
+		"Writes a batch of new shots: a seeded sample of a Kaggle CSV, or realistic synthetic shots.", ownEnv()...)
 	var fraction, synthetic, seed string
 	fs.StringVar(&c.Source, "source", getenv(envSource), "sample this Kaggle shot CSV (env "+envSource+")")
-	fs.StringVar(&fraction, "fraction", envconf.Or(getenv, envFraction, "0.1"), "with --source: share of rows to keep, in (0, 1] (env "+envFraction+")")
-	fs.StringVar(&synthetic, "synthetic", getenv(envSynthetic), "write this many synthetic shots instead (env "+envSynthetic+")")
-	fs.StringVar(&seed, "seed", getenv(envSeed), "random seed, an unsigned integer (env "+envSeed+"; default today's UTC date as YYYYMMDD)")
+	fs.StringVar(&fraction, "fraction", envconf.Or(getenv, envFraction, "0.1"), "with --source: share of rows to keep, a `number` in (0, 1] (env "+envFraction+")")
+	fs.StringVar(&synthetic, "synthetic", getenv(envSynthetic), "write `N` synthetic shots instead (env "+envSynthetic+")")
+	fs.StringVar(&seed, "seed", getenv(envSeed), "random seed, an unsigned `integer` (env "+envSeed+"; default today's UTC date as YYYYMMDD)")
 	fs.StringVar(&c.Seasons, "seasons", getenv(envSeasons), "with --synthetic: seasons to draw from, FROM-TO or one season, by start year (env "+envSeasons+"; default 1997-2019)")
 	fs.StringVar(&c.Out, "out", "", "output CSV (default <data-dir>/new_data/new_data.csv)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: generate-data --source FILE [--fraction 0.1] [--seed S] [--out FILE]")
-		fmt.Fprintln(stderr, "       generate-data --synthetic N [--seed S] [--seasons 1997-2019] [--out FILE]")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
@@ -230,5 +227,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func printConfig(w io.Writer, c *config) error {
-	return stage.PrintConfig(w, c, c.stage, envSource, envFraction, envSynthetic, envSeed, envSeasons)
+	return stage.PrintConfig(w, c, c.stage, ownEnv()...)
+}
+
+// ownEnv lists the environment variables generate-data reads besides the stage's.
+func ownEnv() []string {
+	return []string{envSource, envFraction, envSynthetic, envSeed, envSeasons}
 }

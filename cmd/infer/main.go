@@ -34,6 +34,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.SetOutput(stderr)
 	c := &config{}
 	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalTraining, Signal: stage.SignalInference, Models: true})
+	c.stage.SetUsage(fs, stderr, []string{"infer [flags]"},
+		"Scores the processed test split (or --in CSV) with the champion model and writes predictions.csv.")
 	fs.StringVar(&c.In, "in", "", "score this CSV (Kaggle schema, Shot Made Flag optional) instead of the processed test split; needs --out")
 	fs.StringVar(&c.Out, "out", "", "predictions CSV (default <data-dir>/predictions/predictions.csv)")
 	fs.StringVar(&c.Model, "model", "", "score with this model file instead of the champion")

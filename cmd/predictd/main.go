@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -46,11 +45,8 @@ var envVars = []string{"HTTP_ADDR", "PREDICTION_SERVICE_PORT", "NBA_MODELS_DIR",
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("predictd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: predictd [flags]\n\nServes the champion model over HTTP and swaps in a newly promoted one without a restart.\n\nFlags:\n")
-		fs.PrintDefaults()
-		fmt.Fprintf(stderr, "\nEnvironment (a flag given on the command line wins):\n  %s\n", strings.Join(envVars, " "))
-	}
+	envconf.SetUsage(fs, stderr, []string{"predictd [flags]"},
+		"Serves the champion model over HTTP and swaps in a newly promoted one without a restart.", envVars)
 	c := &config{Env: envVars}
 	addr := ":8001"
 	if p := getenv("PREDICTION_SERVICE_PORT"); p != "" {

@@ -32,6 +32,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.SetOutput(stderr)
 	c := &config{TestFraction: 0.2}
 	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalIngestion, Signal: stage.SignalProcessing})
+	c.stage.SetUsage(fs, stderr, []string{"process [flags]"},
+		"Cleans and types the raw dataset and splits it into train and test Parquet files by game.", EnvTestFraction)
 	fs.StringVar(&c.In, "in", "", "raw dataset (default <data-dir>/raw/shots.csv)")
 	fs.StringVar(&c.OutDir, "out-dir", "", "where train.parquet and test.parquet go (default <data-dir>/processed)")
 	var envErr error

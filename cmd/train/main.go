@@ -77,6 +77,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.SetOutput(stderr)
 	c := &config{getenv: getenv}
 	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalFeatures, Signal: stage.SignalTraining, Models: true})
+	c.stage.SetUsage(fs, stderr, []string{"train [flags]"},
+		"Trains a challenger, scores it and the champion on the same test rows, and promotes it or discards it.", ownEnv()...)
 	var errs []error
 	minImprove := 0.0
 	if v := getenv(EnvMinImprove); v != "" {
@@ -204,5 +206,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func printConfig(w io.Writer, c *config) error {
-	return stage.PrintConfig(w, c, c.stage, append([]string{EnvSeed, EnvAlgorithm, EnvMetric, EnvMinImprove, EnvPromote, EnvExperiment, mlflow.EnvTrackingURI}, mlflow.Env()...)...)
+	return stage.PrintConfig(w, c, c.stage, ownEnv()...)
+}
+
+// ownEnv lists the environment variables train reads besides the stage's.
+func ownEnv() []string {
+	return append([]string{EnvSeed, EnvAlgorithm, EnvMetric, EnvMinImprove, EnvPromote, EnvExperiment, mlflow.EnvTrackingURI}, mlflow.Env()...)
 }

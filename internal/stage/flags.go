@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"time"
 
@@ -165,4 +166,10 @@ func isTrue(v string) bool {
 		return true
 	}
 	return false
+}
+
+// SetUsage gives fs the common --help layout (see envconf.SetUsage), listing
+// the stage's environment variables and the binary's own, extraEnv.
+func (f *Flags) SetUsage(fs *flag.FlagSet, w io.Writer, synopsis []string, summary string, extraEnv ...string) {
+	envconf.SetUsage(fs, w, synopsis, summary, append(f.Env(), extraEnv...))
 }
