@@ -130,7 +130,7 @@ func TestSignalProtocol(t *testing.T) {
 
 	// A failure still removes the signal.
 	os.WriteFile(signal, nil, 0o644)
-	if _, err := runInfer(t, dir, "--models-dir", t.TempDir()); err == nil || !strings.Contains(err.Error(), "train a model first") {
+	if _, err := runInfer(t, dir, "--models-dir", t.TempDir()); err == nil || !strings.Contains(err.Error(), "run train first") {
 		t.Errorf("no champion: error %v", err)
 	}
 	if _, err := os.Stat(signal); !os.IsNotExist(err) {
