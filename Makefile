@@ -17,7 +17,7 @@ BINARIES := generate-data ingest process featurize train infer predictd apid
 
 help:
 	@echo "make run       build, train a first model if there is none, start predictd and apid"
-	@echo "make test      all tests (set TEST_DATABASE_URL and NBA_REQUIRE_INTEGRATION=1 for the full set; .ci/run does)"
+	@echo "make test      all tests; those needing PostgreSQL, the real sample or Chromium skip without them and are counted at the end"
 	@echo "make pipeline  generate-data -> ingest -> process -> featurize -> train -> infer, chained by signal files"
 	@echo "make build | lint | bench | fuzz | golden | clean"
 
@@ -27,8 +27,9 @@ missing = $(strip $(foreach b,$(1),$(if $(wildcard cmd/$(b)/main.go),,$(b))))
 build:
 	go build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
 
+# go test's own output, then how many tests were skipped, why, and how to run them.
 test:
-	go test -race -count=1 ./...
+	@set -o pipefail; go test -race -count=1 -json ./... | go run ./scripts/testsummary
 
 lint:
 	go vet ./...
