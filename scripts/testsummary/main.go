@@ -43,7 +43,8 @@ var hints = []struct{ needle, hint string }{
 	{"TEST_DATABASE_URL", "export TEST_DATABASE_URL=postgres://USER:PASSWORD@127.0.0.1:5432/DB?sslmode=disable (a role that may create schemas)"},
 	{"NBA_SAMPLE_CSV", "export NBA_SAMPLE_CSV=/path/to/nba-shots-sample.csv (the real 1000-row sample, kept outside the repository)"},
 	{"Chromium", "apt-get install chromium (or set CHROMIUM_PATH)"},
-	{"node", "install Node.js 20 and run .ci/setup/70-duckdb.sh's setup, or set NBA_DUCKDB_DIR"},
+	{"node is not installed", "apt-get install nodejs npm"},
+	{"NBA_DUCKDB_DIR", "export NBA_DUCKDB_DIR=DIR after (cd DIR && cp REPO/internal/deploytest/testdata/duckdb/package*.json . && npm ci)"},
 }
 
 // location strips the "file_test.go:123: " a test log line starts with.
