@@ -29,7 +29,8 @@ build:
 
 # go test's own output, then how many tests were skipped, why, and how to run them.
 test:
-	@set -o pipefail; go test -race -count=1 -json ./... | go run ./scripts/testsummary
+	@go build -o $(BIN)/testsummary ./scripts/testsummary
+	@set -o pipefail; go test -race -count=1 -json ./... | $(BIN)/testsummary
 
 lint:
 	go vet ./...
