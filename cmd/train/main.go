@@ -110,7 +110,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&c.Metric, "metric", envconf.Or(getenv, EnvMetric, model.MetricROCAUC), "promotion metric: roc_auc, log_loss, brier or accuracy (env "+EnvMetric+")")
 	fs.Float64Var(&c.MinImprovement, "min-improvement", minImprove, "the challenger must beat the champion on --metric by more than this (env "+EnvMinImprove+")")
 	fs.StringVar(&c.Promote, "promote", envconf.Or(getenv, EnvPromote, PromoteBetter), "better (promote on improvement; ties keep the champion), always or never (env "+EnvPromote+")")
-	fs.IntVar(&c.Workers, "workers", parallel.Workers(), "goroutines fitting over row ranges (default GOMAXPROCS)")
+	fs.IntVar(&c.Workers, "workers", parallel.Workers(), "goroutines fitting over row ranges (the default is GOMAXPROCS)")
 	fs.StringVar(&c.MLflowURI, "mlflow-tracking-uri", getenv(mlflow.EnvTrackingURI), "MLflow tracking server; runs are logged when it is http(s) and LOG_TO_MLFLOW is not false (env "+mlflow.EnvTrackingURI+")")
 	fs.StringVar(&c.Experiment, "experiment", envconf.Or(getenv, EnvExperiment, "nba-shot-prediction"), "MLflow experiment (env "+EnvExperiment+")")
 	if err := fs.Parse(args[1:]); err != nil {

@@ -36,3 +36,25 @@ func TestHelpLayout(t *testing.T) {
 		})
 	}
 }
+
+// TestREADMEListsEveryFlag: the README's flag tables name every flag of every
+// binary, as `--name`.
+func TestREADMEListsEveryFlag(t *testing.T) {
+	bin := builtBinaries(t)
+	readme := string(readRepoFile(t, "README.md"))
+	flagLine := regexp.MustCompile(`(?m)^  -([A-Za-z][A-Za-z0-9-]*)`)
+	for _, args := range [][]string{
+		{"generate-data"}, {"ingest"}, {"process"}, {"featurize"}, {"train"}, {"infer"},
+		{"predictd"}, {"apid"}, {"apid", "export-feedback"},
+	} {
+		out, err := exec.Command(filepath.Join(bin, args[0]), append(args[1:], "--help")...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%v --help: %v\n%s", args, err, out)
+		}
+		for _, m := range flagLine.FindAllStringSubmatch(string(out), -1) {
+			if !strings.Contains(readme, "`--"+m[1]) {
+				t.Errorf("README.md does not list %s's --%s", strings.Join(args, " "), m[1])
+			}
+		}
+	}
+}
