@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/daemon"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
@@ -35,7 +36,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/webui"
 )
 
-func main() { daemon.Main("apid", run) }
+func main() { command.Main("apid", run) }
 
 // run is the whole program with its environment passed in; tests call it
 // directly. args includes the program name.
@@ -50,7 +51,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	if err != nil {
-		return daemon.Usage(err)
+		return command.Usage(err)
 	}
 	if cfg.CheckConfig {
 		return printConfig(stdout, cfg)

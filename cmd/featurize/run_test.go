@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/features"
 	"github.com/nba-mlops/nba-mlops/internal/features/featuretest"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/parquetio"
-	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
 func noEnv(string) string { return "" }
@@ -151,7 +151,7 @@ func TestMissingInput(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "train.parquet") || !strings.Contains(err.Error(), "run process first") {
 		t.Errorf("error %v, want one naming the file and the remedy", err)
 	}
-	if code := stage.ExitCode(err); code != 2 {
+	if code := command.ExitCode(err); code != 2 {
 		t.Errorf("exit %d, want 2 (a usage error: nothing was changed)", code)
 	}
 }

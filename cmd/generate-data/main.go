@@ -23,6 +23,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/envconf"
 	"github.com/nba-mlops/nba-mlops/internal/league"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
@@ -31,7 +32,7 @@ import (
 
 const name = "generate-data"
 
-func main() { stage.Main(name, run) }
+func main() { command.Main(name, run) }
 
 // Environment variables read besides the stage's.
 const (
@@ -86,13 +87,13 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer, now
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, stage.Usage(err)
+		return nil, command.Usage(err)
 	}
 	if fs.NArg() > 0 {
-		return nil, stage.Usagef("unexpected arguments %q", fs.Args())
+		return nil, command.Usagef("unexpected arguments %q", fs.Args())
 	}
 	if err := c.stage.Validate(); err != nil {
-		return nil, stage.Usage(err)
+		return nil, command.Usage(err)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -105,32 +106,32 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer, now
 	}
 	switch {
 	case c.Source != "" && synthetic != "":
-		return nil, stage.Usagef("--source and --synthetic: give one of them, not both")
+		return nil, command.Usagef("--source and --synthetic: give one of them, not both")
 	case c.Source == "" && synthetic == "":
-		return nil, stage.Usagef("give --source FILE to sample a shot CSV, or --synthetic N to generate N shots")
+		return nil, command.Usagef("give --source FILE to sample a shot CSV, or --synthetic N to generate N shots")
 	case c.Source != "":
 		c.Mode = modeSample
 		if set["seasons"] {
-			return nil, stage.Usagef("--seasons: applies to --synthetic only")
+			return nil, command.Usagef("--seasons: applies to --synthetic only")
 		}
 		c.Seasons = ""
 		f, err := strconv.ParseFloat(fraction, 64)
 		if err != nil || math.IsNaN(f) || f <= 0 || f > 1 {
-			return nil, stage.Usagef("--fraction: %q must be a number in (0, 1]", fraction)
+			return nil, command.Usagef("--fraction: %q must be a number in (0, 1]", fraction)
 		}
 		c.Fraction = f
 	default:
 		c.Mode = modeSynthetic
 		if set["fraction"] {
-			return nil, stage.Usagef("--fraction: applies to --source only")
+			return nil, command.Usagef("--fraction: applies to --source only")
 		}
 		n, err := strconv.ParseInt(synthetic, 10, 64)
 		if err != nil || n <= 0 {
-			return nil, stage.Usagef("--synthetic: %q must be a positive number of rows", synthetic)
+			return nil, command.Usagef("--synthetic: %q must be a positive number of rows", synthetic)
 		}
 		c.Synthetic = n
 		if c.firstSeason, c.lastSeason, err = parseSeasons(c.Seasons); err != nil {
-			return nil, stage.Usagef("--seasons: %w", err)
+			return nil, command.Usagef("--seasons: %w", err)
 		}
 		c.Seasons = fmt.Sprintf("%d-%d", c.firstSeason, c.lastSeason)
 	}
@@ -145,21 +146,21 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer, now
 	}
 	s, err := strconv.ParseUint(seed, 10, 64)
 	if err != nil {
-		return nil, stage.Usagef("--seed: %q must be an unsigned integer", seed)
+		return nil, command.Usagef("--seed: %q must be an unsigned integer", seed)
 	}
 	c.Seed = s
 	if c.Out == "" {
 		c.Out = filepath.Join(c.stage.DataDir, "new_data", "new_data.csv")
 	}
 	if c.Mode == modeSample && sameFile(c.Source, c.Out) {
-		return nil, stage.Usagef("--out: %s is the source; write the sample elsewhere", c.Out)
+		return nil, command.Usagef("--out: %s is the source; write the sample elsewhere", c.Out)
 	}
 	if c.Mode == modeSynthetic {
 		// Building the universe takes ~30 ms and tells whether it holds
 		// enough shots, so the check belongs to validation.
 		g, err := synth.New(synth.Config{Rows: c.Synthetic, Seed: c.Seed, FirstSeason: c.firstSeason, LastSeason: c.lastSeason})
 		if err != nil {
-			return nil, stage.Usagef("--synthetic: %w", err)
+			return nil, command.Usagef("--synthetic: %w", err)
 		}
 		c.gen, c.Universe, c.Available = g, synth.UniverseVersion, g.Available()
 	}
@@ -204,7 +205,7 @@ func sameFile(a, b string) bool {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(args, getenv, stderr, time.Now())
 	if err != nil {
-		return stage.Usage(err)
+		return command.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)

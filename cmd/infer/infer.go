@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/model"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
@@ -116,7 +117,7 @@ func loadModel(cfg *config) (*model.Model, error) {
 	}
 	path, _, err := model.NewRegistry(cfg.ModelsDir).Champion()
 	if errors.Is(err, model.ErrNoChampion) {
-		return nil, stage.Usagef("models dir %s has no %s (run train first)", cfg.ModelsDir, model.BestModelFile)
+		return nil, command.Usagef("models dir %s has no %s (run train first)", cfg.ModelsDir, model.BestModelFile)
 	}
 	if err != nil {
 		return nil, err

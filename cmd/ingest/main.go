@@ -9,10 +9,11 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() { stage.Main("ingest", run) }
+func main() { command.Main("ingest", run) }
 
 type config struct {
 	In            string `json:"in"`
@@ -50,7 +51,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return stage.Usage(err)
+		return command.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)

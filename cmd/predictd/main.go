@@ -22,12 +22,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/daemon"
 	"github.com/nba-mlops/nba-mlops/internal/envconf"
 	"github.com/nba-mlops/nba-mlops/internal/model"
 )
 
-func main() { daemon.Main("predictd", run) }
+func main() { command.Main("predictd", run) }
 
 type config struct {
 	Addr         string        `json:"addr"`
@@ -101,11 +102,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return daemon.Usage(err)
+		return command.Usage(err)
 	}
 	logger, err := daemon.NewLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
-		return daemon.Usage(fmt.Errorf("--log-level: %w", err))
+		return command.Usage(fmt.Errorf("--log-level: %w", err))
 	}
 	if cfg.checkConfig {
 		enc := json.NewEncoder(stdout)

@@ -12,10 +12,11 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() { stage.Main("process", run) }
+func main() { command.Main("process", run) }
 
 // EnvTestFraction sets the default of --test-fraction.
 const EnvTestFraction = "NBA_TEST_FRACTION"
@@ -72,7 +73,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return stage.Usage(err)
+		return command.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)

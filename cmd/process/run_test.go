@@ -8,11 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/features/featuretest"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/parquetio"
-	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
 func noEnv(string) string { return "" }
@@ -257,7 +257,7 @@ func TestMissingInputExitsTwo(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{nil, {"--in", "/nonexistent.csv"}} {
 		_, err := runProcess(t, t.TempDir(), args...)
-		if code := stage.ExitCode(err); code != 2 {
+		if code := command.ExitCode(err); code != 2 {
 			t.Errorf("process %v: exit %d (%v), want 2", args, code, err)
 		}
 		if err == nil || !strings.Contains(err.Error(), "run ingest first") {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/envconf"
 	"github.com/nba-mlops/nba-mlops/internal/features"
 	"github.com/nba-mlops/nba-mlops/internal/mlflow"
@@ -22,7 +23,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() { stage.Main("train", run) }
+func main() { command.Main("train", run) }
 
 // Environment variables read besides the common stage ones.
 const (
@@ -190,7 +191,7 @@ func (c *config) featureNames() []string {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return stage.Usage(err)
+		return command.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)

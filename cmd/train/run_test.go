@@ -14,10 +14,10 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/features/featuretest"
 	"github.com/nba-mlops/nba-mlops/internal/model"
 	"github.com/nba-mlops/nba-mlops/internal/sampledata"
-	"github.com/nba-mlops/nba-mlops/internal/stage"
 	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
@@ -368,7 +368,7 @@ func TestMissingInputs(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "transform.json") || !strings.Contains(err.Error(), "run featurize first") {
 		t.Errorf("error %v, want one naming transform.json and the remedy", err)
 	}
-	if code := stage.ExitCode(err); code != 2 {
+	if code := command.ExitCode(err); code != 2 {
 		t.Errorf("exit %d, want 2 (a usage error: nothing was changed)", code)
 	}
 }

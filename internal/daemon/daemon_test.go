@@ -2,8 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"io"
 	"log/slog"
 	"net"
@@ -53,24 +51,5 @@ func TestServeShutsDownOnCancel(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("Serve after cancel = %v, want nil", err)
-	}
-}
-
-func TestExitCode(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want int
-	}{
-		{"nil", nil, 0},
-		{"help", flag.ErrHelp, 0},
-		{"usage", Usage(errors.New("bad flag")), 2},
-		{"help stays help", Usage(flag.ErrHelp), 0},
-		{"other", errors.New("listen"), 1},
-	}
-	for _, tt := range tests {
-		if got := ExitCode(tt.err); got != tt.want {
-			t.Errorf("%s: ExitCode(%v) = %d, want %d", tt.name, tt.err, got, tt.want)
-		}
 	}
 }
