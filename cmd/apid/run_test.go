@@ -356,3 +356,26 @@ func TestEnvNamesComplete(t *testing.T) {
 		}
 	}
 }
+
+// TestRunTakenPort: apid on a port that is already taken returns the listen
+// error at once (it serves through daemon.Serve, as predictd does).
+func TestRunTakenPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(t.Context(), []string{"apid", "--addr", ln.Addr().String(), "--dev", "--bcrypt-cost", "4"},
+			env(map[string]string{"NBA_DATA_DIR": t.TempDir()}), &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("run on a taken port = %v, want an address-in-use error", err)
+		}
+	case <-time.After(30 * time.Second): // a bound on a hang, not a speed target
+		t.Fatal("run on a taken port did not return")
+	}
+}
