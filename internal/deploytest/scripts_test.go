@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // TestRunDetectsRunningInstance: a second `make run` finds the first one
@@ -17,7 +19,7 @@ import (
 // instance answers /healthz) and then failing as its apid cannot bind.
 func TestRunDetectsRunningInstance(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl is not installed")
+		testenv.Missing(t, "curl is not installed (apt-get install curl); scripts/run.sh needs it")
 	}
 	// The first instance: something answering /healthz on the API address.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
