@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load test of apid's POST /predict with wrk (issue 5's speed target: at
+# Load test of apid's POST /predict with wrk (speed target: at
 # least 2,000 req/s with p99 under 50 ms at -t2 -c64 -d15s on a 2-core
 # machine, PostgreSQL backend with its default durability).
 #

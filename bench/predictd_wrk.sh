@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load test of predictd's POST /predict with wrk (issue 4's target: at least
+# Load test of predictd's POST /predict with wrk (speed target: at least
 # 20,000 req/s with p99 under 10 ms at -t2 -c64 -d15s on a 2-core machine).
 #
 #   bench/predictd_wrk.sh BASE_URL [DURATION] [THREADS] [CONNECTIONS]

@@ -2,9 +2,9 @@
 # make bench, part 2: wrk load tests of predictd and apid on this machine,
 # with the binaries built by make build and a model trained by the real
 # pipeline on synthetic shots. apid uses PostgreSQL when DATABASE_URL (or
-# TEST_DATABASE_URL) is set, as the target assumes, else SQLite.
+# TEST_DATABASE_URL) is set, as the speed target assumes, else SQLite.
 #
-# wrk runs on the same two cores as the services. predictd is given one
+# wrk runs on the same cores as the services. predictd is given one
 # scheduler thread (GOMAXPROCS=1) so that it does not fight wrk's two threads
 # for the cores: that halves its p99 at the cost of a third of its peak
 # throughput. Set PREDICTD_PROCS to try another value.

@@ -1,6 +1,6 @@
 // Module tools pins the developer tools that cannot live in the main go.mod.
 // actionlint v1.7.12 needs go.yaml.in/yaml/v4 rc.3, while compose-go v2.16.2 in the
-// main module requires rc.4, so actionlint gets a module of its own (TOOLCHAIN.md §4).
+// main module requires rc.4, so actionlint gets a module of its own.
 // Run it with: (cd tools && go tool actionlint -no-color -oneline ../.github/workflows/*.yml)
 module github.com/nba-mlops/nba-mlops/tools
 

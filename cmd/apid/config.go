@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/envconf"
 )
 
 // envNames lists every environment variable apid reads (--check-config
@@ -127,7 +128,7 @@ type envDefaults struct {
 // readEnvDefaults reads the typed environment variables; the error names
 // the variable.
 func readEnvDefaults(getenv func(string) string) (envDefaults, error) {
-	d := envDefaults{addr: ":8000", dataDir: or(getenv("NBA_DATA_DIR"), "./data"), ttl: auth.DefaultTTL}
+	d := envDefaults{addr: ":8000", dataDir: envconf.Or(getenv, "NBA_DATA_DIR", "./data"), ttl: auth.DefaultTTL}
 	if p := getenv("API_PORT"); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
 			return d, envError("API_PORT", p, "want a port number 1..65535")
@@ -179,13 +180,11 @@ type textFlags struct{ cors, logLevel string }
 func (c *config) flagSet(d envDefaults, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *textFlags) {
 	fs := flag.NewFlagSet("apid", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: apid [flags]\n       apid export-feedback --out FILE [flags]\n       apid labeler [--revoke] NAME\n\nThe NBA shot prediction API.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
+	envconf.SetUsage(fs, stderr, []string{"apid [flags]", "apid export-feedback --out FILE [flags]", "apid labeler [--revoke] NAME"},
+		"Serves the NBA shot prediction API: users and tokens, predictions through predictd, feedback, web UI.", envNames)
 	text := &textFlags{}
 	fs.StringVar(&c.Addr, "addr", d.addr, "listen address (env HTTP_ADDR, or API_PORT for \":PORT\")")
-	fs.StringVar(&c.MetricsAddr, "metrics-addr", or(getenv("METRICS_ADDR"), defaultMetricsAddr),
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", envconf.Or(getenv, "METRICS_ADDR", defaultMetricsAddr),
 		"listen address of /metrics, kept off the API port so that user and prediction counts are not public (env METRICS_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", d.dataDir, "data directory; holds apid.db when no PostgreSQL is configured (env NBA_DATA_DIR)")
 	fs.StringVar(&c.PredictURL, "predict-url", "", "prediction service base URL (env PREDICT_URL, or PREDICTION_SERVICE_HOST/PREDICTION_SERVICE_PORT; default http://127.0.0.1:8001)")
@@ -197,8 +196,8 @@ func (c *config) flagSet(d envDefaults, getenv func(string) string, stderr io.Wr
 	fs.IntVar(&c.LoginPerUser, "login-rate-user", d.loginUser, "failed logins allowed per username from one client address per minute (env LOGIN_RATE_USER)")
 	fs.IntVar(&c.LoginUserHour, "login-rate-user-hour", d.loginUserHour, "failed logins allowed per username from all addresses per hour, a ceiling far above what a person needs (env LOGIN_RATE_USER_HOUR)")
 	fs.IntVar(&c.LoginPerAddr, "login-rate-addr", d.loginAddr, "login and signup attempts allowed per client address per minute (env LOGIN_RATE_ADDR)")
-	fs.StringVar(&text.logLevel, "log-level", or(getenv("LOG_LEVEL"), "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", or(getenv("LOG_FORMAT"), "text"), "text or json (env LOG_FORMAT)")
+	fs.StringVar(&text.logLevel, "log-level", envconf.Or(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", envconf.Or(getenv, "LOG_FORMAT", "text"), "text or json (env LOG_FORMAT)")
 	fs.DurationVar(&c.DBWait, "db-wait", 60*time.Second, "how long to wait at start for PostgreSQL to accept connections")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 10*time.Second, "deadline of each API request, database and prediction service calls included")
 	fs.BoolVar(&c.CheckConfig, "check-config", false, "print the resolved configuration as JSON (secrets redacted) and exit")
@@ -260,13 +259,6 @@ func parseCORS(list string) ([]string, error) {
 	return out, nil
 }
 
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
 // secretFrom reads a secret from NAME or NAME_FILE (not both). Files may end
 // in a newline, which is dropped.
 func secretFrom(getenv func(string) string, name string) (auth.Secret, error) {
@@ -304,7 +296,7 @@ func (c *config) loadDatabase(getenv func(string) string) error {
 	if name == "" || user == "" {
 		return errors.New("DB_HOST is set: DB_NAME and DB_USER are required too")
 	}
-	port := or(getenv("DB_PORT"), "5432")
+	port := envconf.Or(getenv, "DB_PORT", "5432")
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return envError("DB_PORT", port, "want a port number 1..65535")
 	}
@@ -333,7 +325,7 @@ func (c *config) loadPredictURL(getenv func(string) string) error {
 	}
 	if c.PredictURL == "" {
 		src = "PREDICTION_SERVICE_HOST/PREDICTION_SERVICE_PORT"
-		host, port := or(getenv("PREDICTION_SERVICE_HOST"), "127.0.0.1"), or(getenv("PREDICTION_SERVICE_PORT"), "8001")
+		host, port := envconf.Or(getenv, "PREDICTION_SERVICE_HOST", "127.0.0.1"), envconf.Or(getenv, "PREDICTION_SERVICE_PORT", "8001")
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			return envError("PREDICTION_SERVICE_PORT", port, "want a port number 1..65535")
 		}

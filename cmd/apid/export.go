@@ -15,6 +15,7 @@ import (
 
 	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
+	"github.com/nba-mlops/nba-mlops/internal/envconf"
 	"github.com/nba-mlops/nba-mlops/internal/league"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
@@ -48,6 +49,10 @@ type exportSummary struct {
 	NotByLabeler int `json:"not_by_labeler"`
 }
 
+// exportEnv lists the environment variables export-feedback reads.
+var exportEnv = []string{"DATABASE_URL", "DB_HOST", "DB_NAME", "DB_PASSWORD", "DB_PASSWORD_FILE", "DB_PORT", "DB_USER",
+	"LOG_FORMAT", "LOG_LEVEL", "NBA_DATA_DIR"}
+
 // runExport is `apid export-feedback --out FILE`: every verified
 // /predict/shot prediction as a row of the Kaggle schema, Shot Made Flag
 // being the user's verification, ready for ingest.
@@ -75,13 +80,15 @@ type exportSummary struct {
 func runExport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("apid export-feedback", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	envconf.SetUsage(fs, stderr, []string{"apid export-feedback --out FILE [flags]"},
+		"Writes the verified raw-shot predictions as Kaggle-schema rows for ingest.", exportEnv)
 	c := &config{}
 	var out string
 	fs.StringVar(&out, "out", "", "CSV file to write (required)")
-	fs.StringVar(&c.DataDir, "data-dir", or(getenv("NBA_DATA_DIR"), "./data"), "data directory holding apid.db when no PostgreSQL is configured (env NBA_DATA_DIR)")
+	fs.StringVar(&c.DataDir, "data-dir", envconf.Or(getenv, "NBA_DATA_DIR", "./data"), "data directory holding apid.db when no PostgreSQL is configured (env NBA_DATA_DIR)")
 	fs.DurationVar(&c.DBWait, "db-wait", 30*time.Second, "how long to wait for PostgreSQL to accept connections")
-	logLevel := fs.String("log-level", or(getenv("LOG_LEVEL"), "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", or(getenv("LOG_FORMAT"), "text"), "text or json (env LOG_FORMAT)")
+	logLevel := fs.String("log-level", envconf.Or(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", envconf.Or(getenv, "LOG_FORMAT", "text"), "text or json (env LOG_FORMAT)")
 	fs.BoolVar(&c.CheckConfig, "check-config", false, "print the resolved configuration as JSON and exit")
 	allVerifiers := fs.Bool("all-verifiers", false, "export verifications by every account, not only by labelers")
 	if err := fs.Parse(args); err != nil {
@@ -105,8 +112,7 @@ func runExport(ctx context.Context, args []string, getenv func(string) string, s
 			db = map[string]string{"driver": "postgres", "url": redactedURL(c.DatabaseURL), "from": c.DatabaseFrom}
 		}
 		return json.NewEncoder(stdout).Encode(map[string]any{"out": out, "data_dir": c.DataDir, "database": db,
-			"env": []string{"DATABASE_URL", "DB_HOST", "DB_NAME", "DB_PASSWORD", "DB_PASSWORD_FILE", "DB_PORT", "DB_USER",
-				"LOG_FORMAT", "LOG_LEVEL", "NBA_DATA_DIR"}})
+			"env": exportEnv})
 	}
 	logger := newLogger(stderr, c.LogLevel, c.LogFormat)
 	db, err := openStore(ctx, logger, c)

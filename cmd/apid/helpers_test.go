@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -27,6 +26,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/store/postgres"
 	"github.com/nba-mlops/nba-mlops/internal/store/sqlite"
 	"github.com/nba-mlops/nba-mlops/internal/store/storetest"
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 const testSecret = "test-secret-0123456789abcdef0123456789abcdef"
@@ -206,7 +206,7 @@ type testServer struct {
 	predict *fakePredictd
 	reg     *prometheus.Registry
 	tokens  *auth.Tokens
-	logs    *syncBuffer
+	logs    *testenv.SyncBuffer
 	// metricsURL is the separate metrics listener (run's --metrics-addr).
 	metricsURL string
 	// deps are what the handler was built from (another replica can be
@@ -232,7 +232,7 @@ func newTestServer(t testing.TB, open func(testing.TB) testStore, opts ...server
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	reg := prometheus.NewRegistry()
 	d := deps{
 		logger: newLogger(logs, slog.LevelDebug, "text"), reg: reg,
@@ -249,23 +249,6 @@ func newTestServer(t testing.TB, open func(testing.TB) testStore, opts ...server
 	msrv := httptest.NewServer(newMetricsHandler(d.logger, reg))
 	t.Cleanup(msrv.Close)
 	return &testServer{Server: srv, t: t, db: db, predict: fp, reg: reg, tokens: tokens, logs: logs, metricsURL: msrv.URL, deps: d}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // response is a decoded answer.

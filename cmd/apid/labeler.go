@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/envconf"
 )
 
 // labelerStore is what `apid labeler` needs from the store.
@@ -30,7 +31,7 @@ func runLabeler(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	c := &config{}
 	revoke := fs.Bool("revoke", false, "take the labeler mark away")
-	fs.StringVar(&c.DataDir, "data-dir", or(getenv("NBA_DATA_DIR"), "./data"), "data directory holding apid.db when no PostgreSQL is configured (env NBA_DATA_DIR)")
+	fs.StringVar(&c.DataDir, "data-dir", envconf.Or(getenv, "NBA_DATA_DIR", "./data"), "data directory holding apid.db when no PostgreSQL is configured (env NBA_DATA_DIR)")
 	fs.DurationVar(&c.DBWait, "db-wait", 30*time.Second, "how long to wait for PostgreSQL to accept connections")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

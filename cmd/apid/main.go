@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -28,6 +27,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/command"
+	"github.com/nba-mlops/nba-mlops/internal/daemon"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
 	"github.com/nba-mlops/nba-mlops/internal/store"
@@ -36,12 +37,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/webui"
 )
 
-func main() {
-	if err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "apid:", err)
-		os.Exit(1)
-	}
-}
+func main() { command.Main("apid", run) }
 
 // run is the whole program with its environment passed in; tests call it
 // directly. args includes the program name.
@@ -59,7 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return nil
 	}
 	if err != nil {
-		return err
+		return command.Usage(err)
 	}
 	if cfg.CheckConfig {
 		return printConfig(stdout, cfg)
@@ -148,7 +144,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	logger.Info("starting apid", "addr", cfg.Addr, "metrics_addr", cfg.MetricsAddr, "database", dbKind(cfg),
 		"predict_url", cfg.PredictURL, "dev", cfg.Dev, "token_ttl", cfg.TokenTTL.String(), "bcrypt_cost", cfg.BcryptCost)
-	return serve(ctx, logger, srv, metricsSrv)
+	return daemon.Serve(ctx, logger, srv, metricsSrv)
 }
 
 // appStore is what run needs from a store adapter.
@@ -235,52 +231,5 @@ func bootstrapAdmin(ctx context.Context, logger *slog.Logger, users userStore, h
 		return fmt.Errorf("bootstrap user: %w", err)
 	}
 	logger.Info("bootstrap user created", "username", name)
-	return nil
-}
-
-// serve runs the servers until ctx ends or one of them fails, then shuts
-// them all down gracefully, giving in-flight requests 10 seconds. Every
-// listener is opened before any serves, so a taken port fails the start.
-func serve(ctx context.Context, logger *slog.Logger, srvs ...*http.Server) error {
-	lns := make([]net.Listener, 0, len(srvs))
-	defer func() {
-		for _, ln := range lns {
-			ln.Close() // already closed by Serve/Shutdown when serving began
-		}
-	}()
-	for _, srv := range srvs {
-		ln, err := net.Listen("tcp", srv.Addr)
-		if err != nil {
-			return fmt.Errorf("listen: %w", err)
-		}
-		lns = append(lns, ln)
-		logger.Info("listening", "addr", ln.Addr().String())
-	}
-	errc := make(chan error, len(srvs))
-	for i, srv := range srvs {
-		go func() { errc <- srv.Serve(lns[i]) }()
-	}
-	var first error
-	returned := 0 // Serve calls that have returned
-	select {
-	case err := <-errc:
-		first, returned = fmt.Errorf("serve: %w", err), 1
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for _, srv := range srvs {
-		if err := srv.Shutdown(sctx); err != nil && first == nil {
-			first = fmt.Errorf("shutdown: %w", err)
-		}
-	}
-	for ; returned < len(srvs); returned++ {
-		<-errc // each remaining Serve returns ErrServerClosed
-	}
-	if first != nil {
-		return first
-	}
-	logger.Info("stopped")
 	return nil
 }

@@ -13,8 +13,11 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/nba-mlops/nba-mlops/internal/auth"
+	"github.com/nba-mlops/nba-mlops/internal/court"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
+	"github.com/nba-mlops/nba-mlops/internal/version"
 )
 
 // undocumented routes serve the documentation itself or another issue's UI.
@@ -152,5 +155,80 @@ func TestOpenAPISchemas(t *testing.T) {
 	flows := doc["components"].(map[string]any)["securitySchemes"].(map[string]any)["OAuth2PasswordBearer"].(map[string]any)["flows"].(map[string]any)
 	if flows["password"].(map[string]any)["tokenUrl"] != "/token" {
 		t.Errorf("the OAuth2 password flow does not point at /token: %v", flows)
+	}
+}
+
+// TestOpenAPIFactsMatchCode holds the facts openapi.json states to the code
+// that enforces them: the value sets of the shot fields, the account rules,
+// the court example, and the version served.
+func TestOpenAPIFactsMatchCode(t *testing.T) {
+	b, err := openAPIJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Info       struct{ Version string }
+		Components struct {
+			Schemas map[string]struct {
+				Properties map[string]struct {
+					Enum      []any
+					MinLength *int
+					MaxLength *int
+				}
+				Example map[string]any
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Info.Version != version.Version {
+		t.Errorf("info.version = %q, want the build's %q", doc.Info.Version, version.Version)
+	}
+	schemas := doc.Components.Schemas
+	strs := func(v []any) []string {
+		var out []string
+		for _, x := range v {
+			s, _ := x.(string)
+			out = append(out, s)
+		}
+		slices.Sort(out)
+		return out
+	}
+	sorted := func(v []string) []string { v = slices.Clone(v); slices.Sort(v); return v }
+	for _, schema := range []string{"ShotRequest", "ShotPredictResponse", "CourtZones"} {
+		for field, want := range map[string][]string{
+			"shot_type": nba.ShotTypes(), "shot_zone_basic": nba.ZoneBasics(), "shot_zone_area": nba.ZoneAreas(), "shot_zone_range": nba.ZoneRanges(),
+		} {
+			if diff := cmp.Diff(sorted(want), strs(schemas[schema].Properties[field].Enum)); diff != "" {
+				t.Errorf("%s.%s enum differs from the code (-code +document):\n%s", schema, field, diff)
+			}
+		}
+	}
+	if diff := cmp.Diff(sorted(nba.SeasonTypes()), strs(schemas["ShotRequest"].Properties["season_type"].Enum)); diff != "" {
+		t.Errorf("ShotRequest.season_type enum differs from the code:\n%s", diff)
+	}
+	user := schemas["UserCreate"].Properties
+	for _, c := range []struct {
+		name string
+		got  *int
+		want int
+	}{
+		{"username minLength", user["username"].MinLength, auth.MinUsername},
+		{"username maxLength", user["username"].MaxLength, auth.MaxUsername},
+		{"password minLength", user["password"].MinLength, auth.MinPassword},
+		{"password maxLength", user["password"].MaxLength, auth.MaxPassword},
+	} {
+		if c.got == nil || *c.got != c.want {
+			t.Errorf("UserCreate %s = %v, want %d (package auth)", c.name, c.got, c.want)
+		}
+	}
+	ex := schemas["CourtZones"].Example
+	x, y := int(ex["x_location"].(float64)), int(ex["y_location"].(float64))
+	z := court.Classify(x, y)
+	want := map[string]any{"x_location": float64(x), "y_location": float64(y), "shot_distance": float64(z.Distance),
+		"shot_type": z.ShotType, "shot_zone_basic": z.Basic, "shot_zone_area": z.Area, "shot_zone_range": z.Range}
+	if diff := cmp.Diff(want, ex); diff != "" {
+		t.Errorf("CourtZones example differs from court.Classify(%d, %d):\n%s", x, y, diff)
 	}
 }

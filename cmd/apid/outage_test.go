@@ -201,7 +201,8 @@ func grepLines(s, sub string) string {
 }
 
 // throwawayCluster is a PostgreSQL cluster of its own in a temp dir
-// (TOOLCHAIN.md §1), which a test can stop and start.
+// (initdb, then pg_ctl on a free port, as the postgres user when run as
+// root), which a test can stop and start without touching the main one.
 type throwawayCluster struct {
 	dir, port string
 	t         *testing.T

@@ -16,6 +16,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/store/storetest"
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 func freeAddr(t testing.TB) string {
@@ -33,11 +34,11 @@ func env(m map[string]string) func(string) string { return func(k string) string
 
 // startRun runs apid with args and env until the test ends, and waits for
 // /healthz. Metrics go to a free port unless args name one.
-func startRun(t *testing.T, args []string, environ map[string]string) (base string, stderr *syncBuffer) {
+func startRun(t *testing.T, args []string, environ map[string]string) (base string, stderr *testenv.SyncBuffer) {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr = &syncBuffer{}
+	stderr = &testenv.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"apid", "--addr", addr, "--metrics-addr", freeAddr(t)}, args...), env(environ), &bytes.Buffer{}, stderr)
@@ -381,5 +382,28 @@ func TestEnvNamesComplete(t *testing.T) {
 		if !read[k] {
 			t.Errorf("env list names %s, which loadConfig never reads", k)
 		}
+	}
+}
+
+// TestRunTakenPort: apid on a port that is already taken returns the listen
+// error at once (it serves through daemon.Serve, as predictd does).
+func TestRunTakenPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(t.Context(), []string{"apid", "--addr", ln.Addr().String(), "--dev", "--bcrypt-cost", "4"},
+			env(map[string]string{"NBA_DATA_DIR": t.TempDir()}), &bytes.Buffer{}, &bytes.Buffer{})
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("run on a taken port = %v, want an address-in-use error", err)
+		}
+	case <-time.After(30 * time.Second): // a bound on a hang, not a speed target
+		t.Fatal("run on a taken port did not return")
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
 	"github.com/nba-mlops/nba-mlops/internal/model/modeltest"
 	"github.com/nba-mlops/nba-mlops/internal/store/sqlite"
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 var (
@@ -51,10 +52,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	if os.Getenv("NBA_REQUIRE_INTEGRATION") == "1" {
-		t.Fatalf("no Chromium at %v; required under NBA_REQUIRE_INTEGRATION=1", candidates)
-	}
-	t.Skipf("no Chromium at %v (set CHROMIUM_PATH)", candidates)
+	testenv.Missing(t, "no Chromium at %v (apt-get install chromium, or set CHROMIUM_PATH)", candidates)
 	return ""
 }
 
@@ -64,7 +62,7 @@ type predictdProcess struct {
 	t    *testing.T
 	cmd  *exec.Cmd
 	URL  string
-	logs *syncBuffer
+	logs *testenv.SyncBuffer
 	done chan error
 }
 
@@ -78,7 +76,7 @@ func startPredictd(t *testing.T) *predictdProcess {
 	models := t.TempDir()
 	modeltest.Promote(t, models, 7, 2000)
 	addr := freeAddr(t)
-	p := &predictdProcess{t: t, URL: "http://" + addr, logs: &syncBuffer{}, done: make(chan error, 1)}
+	p := &predictdProcess{t: t, URL: "http://" + addr, logs: &testenv.SyncBuffer{}, done: make(chan error, 1)}
 	p.cmd = exec.Command(filepath.Join(bin, "predictd"), "--addr", addr, "--models-dir", models, "--log-level", "warn")
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
 	if err := p.cmd.Start(); err != nil {
@@ -112,10 +110,10 @@ func (p *predictdProcess) Stop() {
 type page struct {
 	t    *testing.T
 	ctx  context.Context
-	logs *syncBuffer // apid's log, shown when a step fails
+	logs *testenv.SyncBuffer // apid's log, shown when a step fails
 }
 
-func newPage(t *testing.T, browser string, logs *syncBuffer) *page {
+func newPage(t *testing.T, browser string, logs *testenv.SyncBuffer) *page {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(browser), chromedp.NoSandbox,
 		chromedp.DisableGPU, chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-quic", true),

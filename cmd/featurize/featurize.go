@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
 	"github.com/nba-mlops/nba-mlops/internal/features"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
+	"github.com/nba-mlops/nba-mlops/internal/parallel"
 	"github.com/nba-mlops/nba-mlops/internal/parquetio"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
@@ -56,16 +56,20 @@ func featurize(ctx context.Context, cfg *config, st *stage.Stage) (*Report, erro
 	}
 	for _, p := range rep.ProcessedInputs {
 		if _, err := os.Stat(p); err != nil {
-			return nil, fmt.Errorf("processed data: %w (run process first)", err)
+			return nil, stage.MissingInput("processed data", err, "process")
 		}
 	}
 
-	// Pass 1: frequencies on the training split, counted by two
-	// goroutines over halves of each row group and merged.
+	// Pass 1: frequencies on the training split, counted by one fitter
+	// per core over its share of each row group, then merged (integer
+	// counts: the result does not depend on the number of cores).
 	prog := st.Progress("featurize: fit", 0)
-	fitters := [2]*features.Fitter{features.NewFitter(), features.NewFitter()}
+	fitters := make([]*features.Fitter, parallel.Workers())
+	for k := range fitters {
+		fitters[k] = features.NewFitter()
+	}
 	n, err := parquetio.Each(ctx, trainIn, func(b []nba.Shot) error {
-		halves(len(b), func(k, lo, hi int) {
+		parallel.For(len(b), len(fitters), func(k, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				fitters[k].Add(&b[i])
 			}
@@ -77,7 +81,9 @@ func featurize(ctx context.Context, cfg *config, st *stage.Stage) (*Report, erro
 		return nil, err
 	}
 	prog.Done()
-	fitters[0].Merge(fitters[1])
+	for _, f := range fitters[1:] {
+		fitters[0].Merge(f)
+	}
 	tr, err := fitters[0].Transform()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", trainIn, err)
@@ -86,8 +92,11 @@ func featurize(ctx context.Context, cfg *config, st *stage.Stage) (*Report, erro
 
 	// Pass 2: seeds of both splits to the feature files; the scaler is
 	// fitted on the training seeds on the way.
-	sfs := [2]*features.ScalerFitter{tr.NewScalerFitter(), tr.NewScalerFitter()}
-	rep.TrainRows, rep.SHA256[TrainFile], err = writeFeatures(ctx, st, trainIn, rep.TrainFile, tr, &sfs)
+	sfs := make([]*features.ScalerFitter, scalerParts)
+	for k := range sfs {
+		sfs[k] = tr.NewScalerFitter()
+	}
+	rep.TrainRows, rep.SHA256[TrainFile], err = writeFeatures(ctx, st, trainIn, rep.TrainFile, tr, sfs)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +104,9 @@ func featurize(ctx context.Context, cfg *config, st *stage.Stage) (*Report, erro
 	if err != nil {
 		return nil, err
 	}
-	sfs[0].Merge(sfs[1])
+	for _, sf := range sfs[1:] {
+		sfs[0].Merge(sf)
+	}
 	if err := tr.SetScaler(sfs[0]); err != nil {
 		return nil, err
 	}
@@ -128,8 +139,9 @@ func featurize(ctx context.Context, cfg *config, st *stage.Stage) (*Report, erro
 }
 
 // writeFeatures computes the seed features of every shot of in and writes
-// them to out. With sfs, the seeds also feed the scaler.
-func writeFeatures(ctx context.Context, st *stage.Stage, in, out string, tr *features.Transform, sfs *[2]*features.ScalerFitter) (int64, string, error) {
+// them to out. With sfs, the seeds also feed the scaler, chunk k of each
+// row group into sfs[k].
+func writeFeatures(ctx context.Context, st *stage.Stage, in, out string, tr *features.Transform, sfs []*features.ScalerFitter) (int64, string, error) {
 	w, err := parquetio.Create[features.Row](out)
 	if err != nil {
 		return 0, "", err
@@ -142,7 +154,11 @@ func writeFeatures(ctx context.Context, st *stage.Stage, in, out string, tr *fea
 			rows = make([]features.Row, len(b))
 		}
 		rows = rows[:len(b)]
-		halves(len(b), func(k, lo, hi int) {
+		parts := parallel.Workers()
+		if sfs != nil {
+			parts = len(sfs)
+		}
+		parallel.For(len(b), parts, func(k, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				seed := features.Seed(tr, &b[i])
 				rows[i].SetSeed(&b[i], &seed)
@@ -164,18 +180,10 @@ func writeFeatures(ctx context.Context, st *stage.Stage, in, out string, tr *fea
 	return w.Rows(), w.SHA256(), nil
 }
 
-// halves runs f on the two halves of 0..n concurrently, k = 0 and 1, and
-// waits: the two cores of the pipeline's machine.
-func halves(n int, f func(k, lo, hi int)) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		f(1, n/2, n)
-	}()
-	f(0, 0, n/2)
-	wg.Wait()
-}
+// scalerParts is how many scaler accumulators the training seeds are
+// spread over. It is fixed, not the number of cores: the scaler's float
+// sums, merged in order, then come out the same on every machine.
+const scalerParts = 64
 
 // addProcessedHashes copies the processed files' hashes from process's
 // manifest, when there is one, so the lineage reaches back to them.

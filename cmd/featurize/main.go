@@ -10,10 +10,11 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() { stage.Main("featurize", run) }
+func main() { command.Main("featurize", run) }
 
 type config struct {
 	InDir  string `json:"in_dir"`
@@ -26,6 +27,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.SetOutput(stderr)
 	c := &config{}
 	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalProcessing, Signal: stage.SignalFeatures})
+	c.stage.SetUsage(fs, stderr, []string{"featurize [flags]"},
+		"Fits the feature transform on the training split and writes the feature files and transform.json.")
 	fs.StringVar(&c.InDir, "in-dir", "", "processed data: train.parquet and test.parquet (default <data-dir>/processed)")
 	fs.StringVar(&c.OutDir, "out-dir", "", "where the feature files and transform.json go (default <data-dir>/features)")
 	if err := c.stage.Parse(fs, args); err != nil {
@@ -43,7 +46,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return stage.Usage(err)
+		return command.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/features"
 	"github.com/nba-mlops/nba-mlops/internal/features/featuretest"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
@@ -149,6 +150,9 @@ func TestMissingInput(t *testing.T) {
 	_, err := runFeaturize(t, t.TempDir())
 	if err == nil || !strings.Contains(err.Error(), "train.parquet") || !strings.Contains(err.Error(), "run process first") {
 		t.Errorf("error %v, want one naming the file and the remedy", err)
+	}
+	if code := command.ExitCode(err); code != 2 {
+		t.Errorf("exit %d, want 2 (a usage error: nothing was changed)", code)
 	}
 }
 

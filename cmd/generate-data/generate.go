@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
@@ -62,15 +63,15 @@ func sampleSource(ctx context.Context, cfg *config, st *stage.Stage) (*summary, 
 	sum := &summary{Mode: modeSample, Out: cfg.Out, Seed: cfg.Seed, SampleStats: &SampleStats{Source: cfg.Source, Fraction: cfg.Fraction}}
 	in, err := os.Open(cfg.Source)
 	if err != nil {
-		return nil, stage.Usage(fmt.Errorf("--source: %w", err))
+		return nil, command.Usage(fmt.Errorf("--source: %w", err))
 	}
 	defer in.Close()
 	if fi, err := in.Stat(); err == nil && fi.IsDir() {
-		return nil, stage.Usagef("--source: %s is a directory, want a CSV file", cfg.Source)
+		return nil, command.Usagef("--source: %s is a directory, want a CSV file", cfg.Source)
 	}
 	rd, err := dataset.NewReader(in, cfg.Source)
 	if err != nil {
-		return nil, stage.Usage(err)
+		return nil, command.Usage(err)
 	}
 	if !rd.InKaggleOrder() {
 		st.Logger.Info("source columns are not in Kaggle order: writing them in Kaggle order", "file", cfg.Source)

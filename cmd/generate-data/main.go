@@ -23,6 +23,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
+	"github.com/nba-mlops/nba-mlops/internal/envconf"
 	"github.com/nba-mlops/nba-mlops/internal/league"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 	"github.com/nba-mlops/nba-mlops/internal/synth"
@@ -30,7 +32,7 @@ import (
 
 const name = "generate-data"
 
-func main() { stage.Main(name, run) }
+func main() { command.Main(name, run) }
 
 // Environment variables read besides the stage's.
 const (
@@ -72,29 +74,26 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer, now
 	fs.SetOutput(stderr)
 	c := &config{}
 	c.stage = stage.Register(fs, getenv, stage.Defaults{Signal: stage.SignalNewData})
+	c.stage.SetUsage(fs, stderr, []string{"generate-data --source FILE [--fraction 0.1] [--seed S] [flags]", "generate-data --synthetic N [--seed S] [--seasons 1997-2019] [flags]"},
+		"Writes a batch of new shots: a seeded sample of a Kaggle CSV, or realistic synthetic shots.", ownEnv()...)
 	var fraction, synthetic, seed string
 	fs.StringVar(&c.Source, "source", getenv(envSource), "sample this Kaggle shot CSV (env "+envSource+")")
-	fs.StringVar(&fraction, "fraction", envOr(getenv, envFraction, "0.1"), "with --source: share of rows to keep, in (0, 1] (env "+envFraction+")")
-	fs.StringVar(&synthetic, "synthetic", getenv(envSynthetic), "write this many synthetic shots instead (env "+envSynthetic+")")
-	fs.StringVar(&seed, "seed", getenv(envSeed), "random seed, an unsigned integer (env "+envSeed+"; default today's UTC date as YYYYMMDD)")
+	fs.StringVar(&fraction, "fraction", envconf.Or(getenv, envFraction, "0.1"), "with --source: share of rows to keep, a `number` in (0, 1] (env "+envFraction+")")
+	fs.StringVar(&synthetic, "synthetic", getenv(envSynthetic), "write `N` synthetic shots instead (env "+envSynthetic+")")
+	fs.StringVar(&seed, "seed", getenv(envSeed), "random seed, an unsigned `integer` (env "+envSeed+"; default today's UTC date as YYYYMMDD)")
 	fs.StringVar(&c.Seasons, "seasons", getenv(envSeasons), "with --synthetic: seasons to draw from, FROM-TO or one season, by start year (env "+envSeasons+"; default 1997-2019)")
 	fs.StringVar(&c.Out, "out", "", "output CSV (default <data-dir>/new_data/new_data.csv)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: generate-data --source FILE [--fraction 0.1] [--seed S] [--out FILE]")
-		fmt.Fprintln(stderr, "       generate-data --synthetic N [--seed S] [--seasons 1997-2019] [--out FILE]")
-		fs.PrintDefaults()
-	}
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, stage.Usage(err)
+		return nil, command.Usage(err)
 	}
 	if fs.NArg() > 0 {
-		return nil, stage.Usagef("unexpected arguments %q", fs.Args())
+		return nil, command.Usagef("unexpected arguments %q", fs.Args())
 	}
 	if err := c.stage.Validate(); err != nil {
-		return nil, stage.Usage(err)
+		return nil, command.Usage(err)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -107,32 +106,32 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer, now
 	}
 	switch {
 	case c.Source != "" && synthetic != "":
-		return nil, stage.Usagef("--source and --synthetic: give one of them, not both")
+		return nil, command.Usagef("--source and --synthetic: give one of them, not both")
 	case c.Source == "" && synthetic == "":
-		return nil, stage.Usagef("give --source FILE to sample a shot CSV, or --synthetic N to generate N shots")
+		return nil, command.Usagef("give --source FILE to sample a shot CSV, or --synthetic N to generate N shots")
 	case c.Source != "":
 		c.Mode = modeSample
 		if set["seasons"] {
-			return nil, stage.Usagef("--seasons: applies to --synthetic only")
+			return nil, command.Usagef("--seasons: applies to --synthetic only")
 		}
 		c.Seasons = ""
 		f, err := strconv.ParseFloat(fraction, 64)
 		if err != nil || math.IsNaN(f) || f <= 0 || f > 1 {
-			return nil, stage.Usagef("--fraction: %q must be a number in (0, 1]", fraction)
+			return nil, command.Usagef("--fraction: %q must be a number in (0, 1]", fraction)
 		}
 		c.Fraction = f
 	default:
 		c.Mode = modeSynthetic
 		if set["fraction"] {
-			return nil, stage.Usagef("--fraction: applies to --source only")
+			return nil, command.Usagef("--fraction: applies to --source only")
 		}
 		n, err := strconv.ParseInt(synthetic, 10, 64)
 		if err != nil || n <= 0 {
-			return nil, stage.Usagef("--synthetic: %q must be a positive number of rows", synthetic)
+			return nil, command.Usagef("--synthetic: %q must be a positive number of rows", synthetic)
 		}
 		c.Synthetic = n
 		if c.firstSeason, c.lastSeason, err = parseSeasons(c.Seasons); err != nil {
-			return nil, stage.Usagef("--seasons: %w", err)
+			return nil, command.Usagef("--seasons: %w", err)
 		}
 		c.Seasons = fmt.Sprintf("%d-%d", c.firstSeason, c.lastSeason)
 	}
@@ -147,21 +146,21 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer, now
 	}
 	s, err := strconv.ParseUint(seed, 10, 64)
 	if err != nil {
-		return nil, stage.Usagef("--seed: %q must be an unsigned integer", seed)
+		return nil, command.Usagef("--seed: %q must be an unsigned integer", seed)
 	}
 	c.Seed = s
 	if c.Out == "" {
 		c.Out = filepath.Join(c.stage.DataDir, "new_data", "new_data.csv")
 	}
 	if c.Mode == modeSample && sameFile(c.Source, c.Out) {
-		return nil, stage.Usagef("--out: %s is the source; write the sample elsewhere", c.Out)
+		return nil, command.Usagef("--out: %s is the source; write the sample elsewhere", c.Out)
 	}
 	if c.Mode == modeSynthetic {
 		// Building the universe takes ~30 ms and tells whether it holds
 		// enough shots, so the check belongs to validation.
 		g, err := synth.New(synth.Config{Rows: c.Synthetic, Seed: c.Seed, FirstSeason: c.firstSeason, LastSeason: c.lastSeason})
 		if err != nil {
-			return nil, stage.Usagef("--synthetic: %w", err)
+			return nil, command.Usagef("--synthetic: %w", err)
 		}
 		c.gen, c.Universe, c.Available = g, synth.UniverseVersion, g.Available()
 	}
@@ -202,18 +201,11 @@ func sameFile(a, b string) bool {
 	return aa == ab
 }
 
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
 // run is the whole program with its environment passed in; tests call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(args, getenv, stderr, time.Now())
 	if err != nil {
-		return stage.Usage(err)
+		return command.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)
@@ -236,5 +228,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func printConfig(w io.Writer, c *config) error {
-	return stage.PrintConfig(w, c, c.stage, envSource, envFraction, envSynthetic, envSeed, envSeasons)
+	return stage.PrintConfig(w, c, c.stage, ownEnv()...)
+}
+
+// ownEnv lists the environment variables generate-data reads besides the stage's.
+func ownEnv() []string {
+	return []string{envSource, envFraction, envSynthetic, envSeed, envSeasons}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
@@ -297,7 +298,7 @@ func TestBadUsage(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("run(%q) = %v, want an error containing %q", tt.args, err, tt.wantErr)
 			}
-			if code := stage.ExitCode(err); code != 2 {
+			if code := command.ExitCode(err); code != 2 {
 				t.Errorf("exit code %d, want 2 (usage) for %v", code, err)
 			}
 			if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
@@ -310,8 +311,8 @@ func TestBadUsage(t *testing.T) {
 func TestHelpExitsZero(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	err := run(t.Context(), []string{name, "-h"}, noEnv, &stdout, &stderr)
-	if !errors.Is(err, flag.ErrHelp) || stage.ExitCode(err) != 0 {
-		t.Errorf("-h: err %v, exit %d; want flag.ErrHelp and 0", err, stage.ExitCode(err))
+	if !errors.Is(err, flag.ErrHelp) || command.ExitCode(err) != 0 {
+		t.Errorf("-h: err %v, exit %d; want flag.ErrHelp and 0", err, command.ExitCode(err))
 	}
 	if !strings.Contains(stderr.String(), "--synthetic N") {
 		t.Errorf("usage text lacks the modes:\n%s", stderr.String())

@@ -11,12 +11,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/model"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
+	"github.com/nba-mlops/nba-mlops/internal/parallel"
 	"github.com/nba-mlops/nba-mlops/internal/parquetio"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
@@ -116,7 +117,7 @@ func loadModel(cfg *config) (*model.Model, error) {
 	}
 	path, _, err := model.NewRegistry(cfg.ModelsDir).Champion()
 	if errors.Is(err, model.ErrNoChampion) {
-		return nil, fmt.Errorf("models dir %s has no %s: train a model first", cfg.ModelsDir, model.BestModelFile)
+		return nil, command.Usagef("models dir %s has no %s (run train first)", cfg.ModelsDir, model.BestModelFile)
 	}
 	if err != nil {
 		return nil, err
@@ -140,8 +141,8 @@ func appendPrediction(b []byte, m *model.Model, gameID, eventID int32, p float64
 	return append(b, '\n')
 }
 
-// scoreParquet scores the processed test split, two goroutines per row
-// group.
+// scoreParquet scores the processed test split, one goroutine per core
+// over each row group.
 func scoreParquet(ctx context.Context, m *model.Model, path string, w io.Writer, st *stage.Stage) ([]float64, []int8, error) {
 	var p []float64
 	var y []int8
@@ -150,18 +151,11 @@ func scoreParquet(ctx context.Context, m *model.Model, path string, w io.Writer,
 	_, err := parquetio.Each(ctx, path, func(b []nba.Shot) error {
 		off := len(p)
 		p = append(p, make([]float64, len(b))...)
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := len(b) / 2; i < len(b); i++ {
+		parallel.For(len(b), parallel.Workers(), func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
 				p[off+i] = m.ScoreShot(&b[i])
 			}
-		}()
-		for i := 0; i < len(b)/2; i++ {
-			p[off+i] = m.ScoreShot(&b[i])
-		}
-		wg.Wait()
+		})
 		for i := range b {
 			y = append(y, b[i].ShotMadeFlag)
 			line = appendPrediction(line[:0], m, b[i].GameID, b[i].GameEventID, p[off+i], b[i].ShotMadeFlag)

@@ -14,10 +14,11 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() { stage.Main("infer", run) }
+func main() { command.Main("infer", run) }
 
 type config struct {
 	In           string `json:"in"`
@@ -34,6 +35,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.SetOutput(stderr)
 	c := &config{}
 	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalTraining, Signal: stage.SignalInference, Models: true})
+	c.stage.SetUsage(fs, stderr, []string{"infer [flags]"},
+		"Scores the processed test split (or --in CSV) with the champion model and writes predictions.csv.")
 	fs.StringVar(&c.In, "in", "", "score this CSV (Kaggle schema, Shot Made Flag optional) instead of the processed test split; needs --out")
 	fs.StringVar(&c.Out, "out", "", "predictions CSV (default <data-dir>/predictions/predictions.csv)")
 	fs.StringVar(&c.Model, "model", "", "score with this model file instead of the champion")
@@ -64,7 +67,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return stage.Usage(err)
+		return command.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)

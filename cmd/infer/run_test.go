@@ -9,48 +9,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/features/featuretest"
 	"github.com/nba-mlops/nba-mlops/internal/model"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
-)
-
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // stages builds process, featurize and train once: infer's tests run on a
 // real pipeline's outputs.
 func stages(tb testing.TB) string {
 	tb.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "nba-infer-test-")
-		if buildErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", binDir+string(os.PathSeparator), "../process", "../featurize", "../train").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-	return binDir
+	return testenv.Binaries(tb, "./cmd/process", "./cmd/featurize", "./cmd/train")
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // pipeline runs process, featurize and train on synthetic shots; train
 // promotes the first model and creates signal_new_model_version.
@@ -155,7 +130,7 @@ func TestSignalProtocol(t *testing.T) {
 
 	// A failure still removes the signal.
 	os.WriteFile(signal, nil, 0o644)
-	if _, err := runInfer(t, dir, "--models-dir", t.TempDir()); err == nil || !strings.Contains(err.Error(), "train a model first") {
+	if _, err := runInfer(t, dir, "--models-dir", t.TempDir()); err == nil || !strings.Contains(err.Error(), "run train first") {
 		t.Errorf("no champion: error %v", err)
 	}
 	if _, err := os.Stat(signal); !os.IsNotExist(err) {

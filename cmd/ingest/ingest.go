@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
@@ -76,11 +77,11 @@ func (in *ingester) run(ctx context.Context) (*Report, error) {
 
 	batch, err := os.Open(in.cfg.In)
 	if err != nil {
-		return nil, stage.Usage(fmt.Errorf("batch: %w", err))
+		return nil, stage.MissingInput("batch", err, "generate-data")
 	}
 	defer batch.Close()
 	if st, err := batch.Stat(); err == nil && st.IsDir() {
-		return nil, stage.Usage(fmt.Errorf("batch %s is a directory, want a CSV file", in.cfg.In))
+		return nil, command.Usage(fmt.Errorf("batch %s is a directory, want a CSV file", in.cfg.In))
 	}
 	rd, err := dataset.NewReader(batch, in.cfg.In)
 	var he *dataset.HeaderError
@@ -88,14 +89,14 @@ func (in *ingester) run(ctx context.Context) (*Report, error) {
 	case errors.As(err, &he) && he.Problem != "" && len(he.Missing) == 0 && isEmpty(batch):
 		return in.emptyBatch()
 	case err != nil:
-		return nil, stage.Usage(err)
+		return nil, command.Usage(err)
 	}
 	in.qHeader = rd.Header()
 
-	// Three things happen at once, because on two cores none of them needs
-	// to wait for another: the kernel copies the old raw rows into the new
-	// file, the raw dataset's keys are loaded, and the batch is parsed and
-	// validated. Only deduplication needs the keys, so it runs last.
+	// Three things happen at once, because none of them needs to wait for
+	// another and they use different resources: the kernel copies the old
+	// raw rows into the new file, the raw dataset's keys are loaded, and
+	// the batch is parsed and validated. Only deduplication needs the keys, so it runs last.
 	out, err := atomicfile.Create(in.cfg.Raw)
 	if err != nil {
 		return nil, err
@@ -443,10 +444,10 @@ func (in *ingester) scanRaw(f *os.File) (int64, error) {
 		if err := sc.Err(); err != nil {
 			return 0, fmt.Errorf("raw dataset %s: %w", name, err)
 		}
-		return 0, stage.Usage(fmt.Errorf("raw dataset %s is empty; want the Kaggle header (delete the file to start afresh)", name))
+		return 0, command.Usage(fmt.Errorf("raw dataset %s is empty; want the Kaggle header (delete the file to start afresh)", name))
 	}
 	if h := strings.TrimPrefix(sc.Text(), "\ufeff"); h != kaggleHeader {
-		return 0, stage.Usage(fmt.Errorf("raw dataset %s: header is not the Kaggle header in Kaggle order: %q", name, h))
+		return 0, command.Usage(fmt.Errorf("raw dataset %s: header is not the Kaggle header in Kaggle order: %q", name, h))
 	}
 	var rows int64
 	line := 1

@@ -6,14 +6,14 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"io"
 	"path/filepath"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() { stage.Main("ingest", run) }
+func main() { command.Main("ingest", run) }
 
 type config struct {
 	In            string `json:"in"`
@@ -27,13 +27,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.SetOutput(stderr)
 	c := &config{}
 	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalNewData, Signal: stage.SignalIngestion})
+	c.stage.SetUsage(fs, stderr, []string{"ingest [flags]"},
+		"Validates a batch of new shots, quarantines the bad rows and appends the good ones to the raw dataset without duplicates.")
 	fs.StringVar(&c.In, "in", "", "batch to ingest (default <data-dir>/new_data/new_data.csv)")
 	fs.StringVar(&c.Raw, "raw", "", "raw dataset to append to (default <data-dir>/raw/shots.csv)")
 	fs.StringVar(&c.QuarantineDir, "quarantine-dir", "", "where rejected rows go (default <data-dir>/quarantine)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ingest [--data-dir DIR] [--in FILE] [--raw FILE] [--quarantine-dir DIR] [--chain]")
-		fs.PrintDefaults()
-	}
 	if err := c.stage.Parse(fs, args); err != nil {
 		return nil, err
 	}
@@ -53,7 +51,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return stage.Usage(err)
+		return command.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)

@@ -15,10 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/court"
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
-	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
 // TestMain lets the crash test run this test binary as the ingest command.
@@ -225,8 +225,8 @@ func TestIngestBadInputLeavesRawUntouched(t *testing.T) {
 			if err == nil {
 				t.Fatal("ingest succeeded")
 			}
-			if stage.ExitCode(err) != 2 {
-				t.Errorf("exit code %d, want 2 (err %v)", stage.ExitCode(err), err)
+			if command.ExitCode(err) != 2 {
+				t.Errorf("exit code %d, want 2 (err %v)", command.ExitCode(err), err)
 			}
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
@@ -393,8 +393,8 @@ func TestCheckConfig(t *testing.T) {
 	if cfg.In != "/d/new_data/new_data.csv" || cfg.Signal != "sig" || len(cfg.Env) == 0 {
 		t.Errorf("check-config = %+v", cfg)
 	}
-	if err := run(context.Background(), []string{"ingest", "--bogus"}, func(string) string { return "" }, &out, &bytes.Buffer{}); stage.ExitCode(err) != 2 {
-		t.Errorf("unknown flag: exit %d (%v), want 2", stage.ExitCode(err), err)
+	if err := run(context.Background(), []string{"ingest", "--bogus"}, func(string) string { return "" }, &out, &bytes.Buffer{}); command.ExitCode(err) != 2 {
+		t.Errorf("unknown flag: exit %d (%v), want 2", command.ExitCode(err), err)
 	}
 	_ = errors.New
 }

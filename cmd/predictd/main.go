@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -21,12 +20,15 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/errgroup"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
+	"github.com/nba-mlops/nba-mlops/internal/daemon"
+	"github.com/nba-mlops/nba-mlops/internal/envconf"
 	"github.com/nba-mlops/nba-mlops/internal/model"
-	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() { stage.Main("predictd", run) }
+func main() { command.Main("predictd", run) }
 
 type config struct {
 	Addr         string        `json:"addr"`
@@ -44,6 +46,8 @@ var envVars = []string{"HTTP_ADDR", "PREDICTION_SERVICE_PORT", "NBA_MODELS_DIR",
 func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
 	fs := flag.NewFlagSet("predictd", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	envconf.SetUsage(fs, stderr, []string{"predictd [flags]"},
+		"Serves the champion model over HTTP and swaps in a newly promoted one without a restart.", envVars)
 	c := &config{Env: envVars}
 	addr := ":8001"
 	if p := getenv("PREDICTION_SERVICE_PORT"); p != "" {
@@ -61,10 +65,10 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 		poll = d
 	}
 	fs.StringVar(&c.Addr, "addr", addr, "listen address (env HTTP_ADDR, or PREDICTION_SERVICE_PORT for the port)")
-	fs.StringVar(&c.ModelsDir, "models-dir", envOr(getenv, "NBA_MODELS_DIR", "./trained_models"), "directory of the model files and best_model_metrics.json (env NBA_MODELS_DIR)")
+	fs.StringVar(&c.ModelsDir, "models-dir", envconf.Or(getenv, "NBA_MODELS_DIR", "./trained_models"), "directory of the model files and best_model_metrics.json (env NBA_MODELS_DIR)")
 	fs.DurationVar(&c.PollInterval, "poll-interval", poll, "how often to look for a newly promoted champion (env NBA_POLL_INTERVAL)")
-	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "LOG_FORMAT", "text"), "text or json (env LOG_FORMAT)")
+	fs.StringVar(&c.LogLevel, "log-level", envconf.Or(getenv, "LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", envconf.Or(getenv, "LOG_FORMAT", "text"), "text or json (env LOG_FORMAT)")
 	fs.BoolVar(&c.checkConfig, "check-config", false, "validate flags and environment, print the configuration as JSON and exit")
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
@@ -92,24 +96,17 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	return c, nil
 }
 
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
 // run is the whole program with its environment passed in; tests call it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return stage.Usage(err)
+		return command.Usage(err)
 	}
-	logger, _, err := stage.NewLogger(stderr, "", cfg.LogLevel, cfg.LogFormat)
+	logger, err := daemon.NewLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
-		return fmt.Errorf("--log-level: %w", err)
+		return command.Usage(fmt.Errorf("--log-level: %w", err))
 	}
 	if cfg.checkConfig {
 		enc := json.NewEncoder(stdout)
@@ -127,46 +124,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		rl.watch(ctx, cfg.PollInterval, hup)
-	}()
-	defer func() { <-done }()
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	srv := &http.Server{
+		Addr:              cfg.Addr,
 		Handler:           NewServer(logger, reg, m, h),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "models_dir", cfg.ModelsDir)
-	return serve(ctx, logger, srv, ln)
-}
-
-// serve runs srv until ctx ends, then shuts it down gracefully: requests in
-// flight get ten seconds to finish.
-func serve(ctx context.Context, logger *slog.Logger, srv *http.Server, ln net.Listener) error {
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	logger.Info("shutting down")
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	logger.Info("starting predictd", "addr", cfg.Addr, "models_dir", cfg.ModelsDir)
+	// The watcher and the server share gctx: when serving fails (a taken
+	// port), the watcher stops too and run returns the error at once.
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		rl.watch(gctx, cfg.PollInterval, hup)
+		return nil
+	})
+	g.Go(func() error { return daemon.Serve(gctx, logger, srv) })
+	return g.Wait()
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/nba-mlops/nba-mlops/internal/model/modeltest"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // originalBody is the original README's /predict example.
@@ -34,26 +35,9 @@ const shotBody = `{"player_id": 2544, "player_name": "Test Player", "team_name":
 type service struct {
 	url    string
 	models string
-	logs   *syncBuffer
+	logs   *testenv.SyncBuffer
 	cancel context.CancelFunc
 	done   chan error
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -71,7 +55,7 @@ func start(t *testing.T, models string) *service {
 	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &service{url: "http://" + addr, models: models, logs: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	s := &service{url: "http://" + addr, models: models, logs: &testenv.SyncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		s.done <- run(ctx, []string{"predictd", "--addr", addr, "--models-dir", models, "--poll-interval", "50ms"},
 			func(string) string { return "" }, io.Discard, s.logs)
@@ -506,5 +490,30 @@ func TestCheckConfig(t *testing.T) {
 		if err := run(t.Context(), []string{"predictd", "--check-config"}, func(k string) string { return bad[k] }, io.Discard, io.Discard); err == nil {
 			t.Errorf("env %v accepted", bad)
 		}
+	}
+}
+
+// TestTakenPortFailsPromptly: a port already in use is an error that run
+// returns at once, not after SIGTERM (the model watcher used to keep run
+// waiting for a cancellation that never came).
+func TestTakenPortFailsPromptly(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(t.Context(), []string{"predictd", "--addr", ln.Addr().String(), "--models-dir", dir},
+			func(string) string { return "" }, io.Discard, io.Discard)
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatalf("run on a taken port = %v, want an address-in-use error", err)
+		}
+	case <-time.After(30 * time.Second): // a bound on a hang, not a speed target
+		t.Fatal("run on a taken port did not return: it hangs until SIGTERM")
 	}
 }

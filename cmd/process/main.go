@@ -12,10 +12,11 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() { stage.Main("process", run) }
+func main() { command.Main("process", run) }
 
 // EnvTestFraction sets the default of --test-fraction.
 const EnvTestFraction = "NBA_TEST_FRACTION"
@@ -32,6 +33,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.SetOutput(stderr)
 	c := &config{TestFraction: 0.2}
 	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalIngestion, Signal: stage.SignalProcessing})
+	c.stage.SetUsage(fs, stderr, []string{"process [flags]"},
+		"Cleans and types the raw dataset and splits it into train and test Parquet files by game.", EnvTestFraction)
 	fs.StringVar(&c.In, "in", "", "raw dataset (default <data-dir>/raw/shots.csv)")
 	fs.StringVar(&c.OutDir, "out-dir", "", "where train.parquet and test.parquet go (default <data-dir>/processed)")
 	var envErr error
@@ -70,7 +73,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return stage.Usage(err)
+		return command.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)

@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
+	"github.com/nba-mlops/nba-mlops/internal/parallel"
 	"github.com/nba-mlops/nba-mlops/internal/parquetio"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
@@ -97,10 +99,6 @@ func (c *chunk) reset() {
 	clear(c.warnings)
 }
 
-// validators is the number of goroutines checking rows. Reading and
-// writing take one goroutine each; checking is the most expensive step.
-const validators = 2
-
 func (p *processor) run(ctx context.Context) (*Report, error) {
 	start := time.Now()
 	p.rep = &Report{Input: p.cfg.In, InvalidByRule: map[string]int64{}, WarningsByRule: map[string]int64{},
@@ -109,7 +107,7 @@ func (p *processor) run(ctx context.Context) (*Report, error) {
 		TestFile:     filepath.Join(p.cfg.OutDir, "test.parquet")}
 	f, err := os.Open(p.cfg.In)
 	if err != nil {
-		return nil, fmt.Errorf("raw dataset: %w", err)
+		return nil, stage.MissingInput("raw dataset", err, "ingest")
 	}
 	defer f.Close()
 	rd, err := dataset.NewReader(f, p.cfg.In)
@@ -122,7 +120,6 @@ func (p *processor) run(ctx context.Context) (*Report, error) {
 	if st, err := f.Stat(); err == nil {
 		sizeHint = int(st.Size() / 150)
 	}
-
 	train, err := parquetio.Create[nba.Shot](p.rep.TrainFile)
 	if err != nil {
 		return nil, err
@@ -134,108 +131,139 @@ func (p *processor) run(ctx context.Context) (*Report, error) {
 	}
 	defer test.Abort()
 
-	// reader → validators → this goroutine (deduplicate, split, write),
-	// with a fixed pool of chunks so memory stays bounded.
+	sp := &splitter{fraction: p.cfg.TestFraction, seen: make(map[nba.Key]uint64, sizeHint), games: map[int32]bool{}}
+	err = p.pipeline(ctx, rd, func(c *chunk) error { return p.consume(ctx, c, sp, train, test) })
+	if err != nil {
+		return nil, err
+	}
+	p.progress.Done()
+	return p.finish(ctx, start, sp, train, test)
+}
+
+// pipeline streams the file through reader → validators → consume: one
+// goroutine reads, GOMAXPROCS goroutines check rows (the most expensive
+// step), and consume runs in the caller's goroutine on the chunks in file
+// order. A fixed pool of chunks keeps memory bounded. Every goroutine is
+// in the errgroup and has returned when pipeline does.
+func (p *processor) pipeline(ctx context.Context, rd *dataset.Reader, consume func(*chunk) error) error {
+	validators := parallel.Workers()
 	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
 	free := make(chan *chunk, 4*validators)
 	for range cap(free) {
 		free <- &chunk{warnings: map[string]int64{}}
 	}
 	work := make(chan *chunk, 2*validators)
 	done := make(chan *chunk, 2*validators)
-	readErr := make(chan error, 1)
-	var wg sync.WaitGroup
-	go func() {
+	g.Go(func() error {
 		defer close(work)
-		readErr <- p.read(ctx, rd, free, work)
-	}()
-	for range validators {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range work {
-				validate(c, p.cfg.In)
-				select {
-				case done <- c:
-				case <-ctx.Done():
-					return
+		return p.read(gctx, rd, free, work)
+	})
+	g.Go(func() error {
+		defer close(done)
+		var vg errgroup.Group
+		for range validators {
+			vg.Go(func() error {
+				for c := range work {
+					validate(c, p.cfg.In)
+					select {
+					case done <- c:
+					case <-gctx.Done():
+						return gctx.Err()
+					}
 				}
-			}
-		}()
-	}
-	go func() {
-		wg.Wait()
-		close(done)
-	}()
-	defer func() {
-		cancel()
+				return nil
+			})
+		}
+		return vg.Wait()
+	})
+	err := inOrder(done, free, consume)
+	if err != nil {
+		cancel() // stop the reader and validators, then wait for them
 		for range done {
 		}
-	}()
+	}
+	if werr := g.Wait(); err == nil {
+		err = werr
+	}
+	return err
+}
 
-	seen := make(map[nba.Key]uint64, sizeHint)
-	games := map[int32]bool{}
-	var trainBuf, testBuf []nba.Shot
+// inOrder hands the chunks arriving on done to consume in sequence order and
+// returns each to free. free never blocks: it has room for every chunk.
+func inOrder(done <-chan *chunk, free chan<- *chunk, consume func(*chunk) error) error {
 	pending := map[int]*chunk{}
 	next := 0
 	for c := range done {
 		pending[c.seq] = c
-		for {
-			c, ok := pending[next]
-			if !ok {
-				break
-			}
+		for c, ok := pending[next]; ok; c, ok = pending[next] {
 			delete(pending, next)
 			next++
-			p.rep.RowsRead += int64(len(c.lines))
-			for _, pr := range c.problems {
-				p.invalid(ctx, pr.rule, pr.detail)
+			if err := consume(c); err != nil {
+				return err
 			}
-			for r, n := range c.warnings {
-				p.rep.WarningsByRule[r] += n
-			}
-			trainBuf, testBuf = trainBuf[:0], testBuf[:0]
-			for i := range c.shots {
-				s := &c.shots[i]
-				k := s.Key()
-				if h, dup := seen[k]; dup {
-					if h == c.hashes[i] {
-						p.rep.Duplicates++
-					} else {
-						p.rep.Conflicts++
-					}
-					continue
-				}
-				seen[k] = c.hashes[i]
-				isTest := IsTest(s.GameID, p.cfg.TestFraction)
-				if _, ok := games[s.GameID]; !ok {
-					games[s.GameID] = isTest
-				}
-				if isTest {
-					testBuf = append(testBuf, *s)
-				} else {
-					trainBuf = append(trainBuf, *s)
-				}
-			}
-			if err := train.Write(trainBuf); err != nil {
-				return nil, err
-			}
-			if err := test.Write(testBuf); err != nil {
-				return nil, err
-			}
-			p.progress.Add(int64(len(c.lines)))
 			c.reset()
 			free <- c
 		}
 	}
-	if err := <-readErr; err != nil {
-		return nil, err
+	return nil
+}
+
+// splitter drops repeated keys and sends each game wholly to one split.
+type splitter struct {
+	fraction          float64
+	seen              map[nba.Key]uint64 // key → content hash of the row kept
+	games             map[int32]bool     // game → in the test split
+	trainBuf, testBuf []nba.Shot
+}
+
+// consume counts a validated chunk into the report and writes its new rows
+// to their split.
+func (p *processor) consume(ctx context.Context, c *chunk, sp *splitter, train, test *parquetio.Writer[nba.Shot]) error {
+	p.rep.RowsRead += int64(len(c.lines))
+	for _, pr := range c.problems {
+		p.invalid(ctx, pr.rule, pr.detail)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	for r, n := range c.warnings {
+		p.rep.WarningsByRule[r] += n
 	}
-	p.progress.Done()
-	for _, t := range games {
+	sp.trainBuf, sp.testBuf = sp.trainBuf[:0], sp.testBuf[:0]
+	for i := range c.shots {
+		s := &c.shots[i]
+		k := s.Key()
+		if h, dup := sp.seen[k]; dup {
+			if h == c.hashes[i] {
+				p.rep.Duplicates++
+			} else {
+				p.rep.Conflicts++
+			}
+			continue
+		}
+		sp.seen[k] = c.hashes[i]
+		isTest := IsTest(s.GameID, sp.fraction)
+		if _, ok := sp.games[s.GameID]; !ok {
+			sp.games[s.GameID] = isTest
+		}
+		if isTest {
+			sp.testBuf = append(sp.testBuf, *s)
+		} else {
+			sp.trainBuf = append(sp.trainBuf, *s)
+		}
+	}
+	if err := train.Write(sp.trainBuf); err != nil {
+		return err
+	}
+	if err := test.Write(sp.testBuf); err != nil {
+		return err
+	}
+	p.progress.Add(int64(len(c.lines)))
+	return nil
+}
+
+// finish commits both splits and writes the manifest.
+func (p *processor) finish(ctx context.Context, start time.Time, sp *splitter, train, test *parquetio.Writer[nba.Shot]) (*Report, error) {
+	for _, t := range sp.games {
 		if t {
 			p.rep.TestGames++
 		} else {

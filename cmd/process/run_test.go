@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/dataset"
 	"github.com/nba-mlops/nba-mlops/internal/features/featuretest"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
@@ -246,5 +247,21 @@ func TestIsTest(t *testing.T) {
 	}
 	if n < 3800 || n > 4200 {
 		t.Errorf("%d of 20000 games in test at 0.2, want about 4000", n)
+	}
+}
+
+// TestMissingInputExitsTwo: a raw dataset that does not exist is the same
+// mistake as ingest's missing batch: exit 2, naming the file and the stage
+// to run first.
+func TestMissingInputExitsTwo(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{nil, {"--in", "/nonexistent.csv"}} {
+		_, err := runProcess(t, t.TempDir(), args...)
+		if code := command.ExitCode(err); code != 2 {
+			t.Errorf("process %v: exit %d (%v), want 2", args, code, err)
+		}
+		if err == nil || !strings.Contains(err.Error(), "run ingest first") {
+			t.Errorf("process %v: error %v, want one naming the stage to run first", args, err)
+		}
 	}
 }

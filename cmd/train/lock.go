@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/dirlock"
+	"github.com/nba-mlops/nba-mlops/internal/envconf"
 	"github.com/nba-mlops/nba-mlops/internal/model"
 )
 
@@ -51,7 +52,7 @@ func (c *lockConfig) register(fs *flag.FlagSet, getenv func(string) string, errs
 		}
 		timeout = d
 	}
-	fs.StringVar(&c.IfLocked, "if-locked", envOr(getenv, EnvIfLocked, IfLockedWait),
+	fs.StringVar(&c.IfLocked, "if-locked", envconf.Or(getenv, EnvIfLocked, IfLockedWait),
 		"when another training holds the models directory: wait (up to --lock-timeout) or fail at once (env "+EnvIfLocked+")")
 	fs.DurationVar(&c.Timeout, "lock-timeout", timeout, "with --if-locked wait, how long to wait for the models directory (env "+EnvLockTimeout+")")
 }

@@ -12,16 +12,18 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"runtime"
 	"strconv"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
+	"github.com/nba-mlops/nba-mlops/internal/envconf"
 	"github.com/nba-mlops/nba-mlops/internal/features"
 	"github.com/nba-mlops/nba-mlops/internal/mlflow"
 	"github.com/nba-mlops/nba-mlops/internal/model"
+	"github.com/nba-mlops/nba-mlops/internal/parallel"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 )
 
-func main() { stage.Main("train", run) }
+func main() { command.Main("train", run) }
 
 // Environment variables read besides the common stage ones.
 const (
@@ -78,6 +80,8 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.SetOutput(stderr)
 	c := &config{getenv: getenv}
 	c.stage = stage.Register(fs, getenv, stage.Defaults{WaitFor: stage.SignalFeatures, Signal: stage.SignalTraining, Models: true})
+	c.stage.SetUsage(fs, stderr, []string{"train [flags]"},
+		"Trains a challenger, scores it and the champion on the same test rows, and promotes it or discards it.", ownEnv()...)
 	var errs []error
 	minImprove := 0.0
 	if v := getenv(EnvMinImprove); v != "" {
@@ -97,7 +101,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	}
 	fs.StringVar(&c.FeaturesDir, "features-dir", "", "feature files and transform.json (default <data-dir>/features)")
 	fs.StringVar(&c.ProcessedDir, "processed-dir", "", "processed data; its test.parquet is what challenger and champion are scored on (default <data-dir>/processed)")
-	fs.StringVar(&c.Algorithm, "algorithm", envOr(getenv, EnvAlgorithm, "logistic"), "logistic (L2 logistic regression) or linear (linear-probability baseline) (env "+EnvAlgorithm+")")
+	fs.StringVar(&c.Algorithm, "algorithm", envconf.Or(getenv, EnvAlgorithm, "logistic"), "logistic (L2 logistic regression) or linear (linear-probability baseline) (env "+EnvAlgorithm+")")
 	fs.StringVar(&c.FeatureSet, "features", FeatureSetDefault, "vector features: default (distance shape, shot type, angle, action family, clock, era: 26), original (the 39 seed features) or all (every feature the code knows but Game_ID_Frequency)")
 	fs.Uint64Var(&c.Seed, "seed", seed, "random seed of the search subsample, folds and C draws (env "+EnvSeed+")")
 	fs.Float64Var(&c.C, "C", 0, "inverse L2 strength as in scikit-learn; 0 chooses it by cross-validation")
@@ -106,12 +110,12 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.IntVar(&c.SearchTrials, "search-trials", 8, "values of C the search tries (stratified log-uniform in [1e-4, 100])")
 	fs.IntVar(&c.LinearRows, "linear-rows", 3000, "rows of the seeded subsample the linear baseline is fitted on (its QR solve grows with rows squared)")
 	fs.Float64Var(&c.Threshold, "threshold", model.DefaultThreshold, "probability at or above which a shot is predicted made")
-	fs.StringVar(&c.Metric, "metric", envOr(getenv, EnvMetric, model.MetricROCAUC), "promotion metric: roc_auc, log_loss, brier or accuracy (env "+EnvMetric+")")
+	fs.StringVar(&c.Metric, "metric", envconf.Or(getenv, EnvMetric, model.MetricROCAUC), "promotion metric: roc_auc, log_loss, brier or accuracy (env "+EnvMetric+")")
 	fs.Float64Var(&c.MinImprovement, "min-improvement", minImprove, "the challenger must beat the champion on --metric by more than this (env "+EnvMinImprove+")")
-	fs.StringVar(&c.Promote, "promote", envOr(getenv, EnvPromote, PromoteBetter), "better (promote on improvement; ties keep the champion), always or never (env "+EnvPromote+")")
-	fs.IntVar(&c.Workers, "workers", min(2, runtime.NumCPU()), "goroutines fitting over row ranges")
+	fs.StringVar(&c.Promote, "promote", envconf.Or(getenv, EnvPromote, PromoteBetter), "better (promote on improvement; ties keep the champion), always or never (env "+EnvPromote+")")
+	fs.IntVar(&c.Workers, "workers", parallel.Workers(), "goroutines fitting over row ranges (the default is GOMAXPROCS)")
 	fs.StringVar(&c.MLflowURI, "mlflow-tracking-uri", getenv(mlflow.EnvTrackingURI), "MLflow tracking server; runs are logged when it is http(s) and LOG_TO_MLFLOW is not false (env "+mlflow.EnvTrackingURI+")")
-	fs.StringVar(&c.Experiment, "experiment", envOr(getenv, EnvExperiment, "nba-shot-prediction"), "MLflow experiment (env "+EnvExperiment+")")
+	fs.StringVar(&c.Experiment, "experiment", envconf.Or(getenv, EnvExperiment, "nba-shot-prediction"), "MLflow experiment (env "+EnvExperiment+")")
 	c.Lock.register(fs, getenv, &errs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
@@ -190,17 +194,10 @@ func (c *config) featureNames() []string {
 	return features.Default()
 }
 
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	cfg, err := loadConfig(args, getenv, stderr)
 	if err != nil {
-		return stage.Usage(err)
+		return command.Usage(err)
 	}
 	if cfg.stage.CheckConfig {
 		return printConfig(stdout, cfg)
@@ -216,5 +213,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func printConfig(w io.Writer, c *config) error {
-	return stage.PrintConfig(w, c, c.stage, append([]string{EnvSeed, EnvAlgorithm, EnvMetric, EnvMinImprove, EnvPromote, EnvExperiment, EnvIfLocked, EnvLockTimeout, mlflow.EnvTrackingURI}, mlflow.Env()...)...)
+	return stage.PrintConfig(w, c, c.stage, ownEnv()...)
+}
+
+// ownEnv lists the environment variables train reads besides the stage's.
+func ownEnv() []string {
+	return append([]string{EnvSeed, EnvAlgorithm, EnvMetric, EnvMinImprove, EnvPromote, EnvExperiment, EnvIfLocked, EnvLockTimeout, mlflow.EnvTrackingURI}, mlflow.Env()...)
 }

@@ -14,44 +14,21 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/nba-mlops/nba-mlops/internal/command"
 	"github.com/nba-mlops/nba-mlops/internal/features/featuretest"
 	"github.com/nba-mlops/nba-mlops/internal/model"
 	"github.com/nba-mlops/nba-mlops/internal/sampledata"
-)
-
-var (
-	buildOnce sync.Once
-	binDir    string
-	buildErr  error
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // stages builds the process and featurize binaries once: train's tests
 // run on the real outputs of the stages before it.
 func stages(tb testing.TB) string {
 	tb.Helper()
-	buildOnce.Do(func() {
-		binDir, buildErr = os.MkdirTemp("", "nba-train-test-")
-		if buildErr != nil {
-			return
-		}
-		out, err := exec.Command("go", "build", "-o", binDir+string(os.PathSeparator), "../process", "../featurize").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-	return binDir
+	return testenv.Binaries(tb, "./cmd/process", "./cmd/featurize")
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // prepare runs process and featurize on csv into a new data dir.
 func prepare(tb testing.TB, csv string) string {
@@ -390,5 +367,8 @@ func TestMissingInputs(t *testing.T) {
 	_, _, err := runTrain(t, t.TempDir(), nil)
 	if err == nil || !strings.Contains(err.Error(), "transform.json") || !strings.Contains(err.Error(), "run featurize first") {
 		t.Errorf("error %v, want one naming transform.json and the remedy", err)
+	}
+	if code := command.ExitCode(err); code != 2 {
+		t.Errorf("exit %d, want 2 (a usage error: nothing was changed)", code)
 	}
 }

@@ -8,13 +8,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/atomicfile"
 	"github.com/nba-mlops/nba-mlops/internal/features"
 	"github.com/nba-mlops/nba-mlops/internal/model"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
+	"github.com/nba-mlops/nba-mlops/internal/parallel"
 	"github.com/nba-mlops/nba-mlops/internal/parquetio"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
 	"github.com/nba-mlops/nba-mlops/internal/version"
@@ -321,7 +321,7 @@ func (t *trainer) score(ctx context.Context, chal, champ *model.Model) (chalM, c
 		if champ != nil {
 			pk = append(pk, make([]float64, len(b))...)
 		}
-		halves(len(b), func(lo, hi int) {
+		parallel.For(len(b), parallel.Workers(), func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				pc[off+i] = chal.ScoreShot(&b[i])
 				if champ != nil {
@@ -347,7 +347,7 @@ func (t *trainer) score(ctx context.Context, chal, champ *model.Model) (chalM, c
 func (t *trainer) loadMatrix(ctx context.Context, path string, tr *features.Transform) (*model.Matrix, []int8, []int32, error) {
 	r, err := parquetio.Open[features.Row](path)
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("training features: %w (run featurize first)", err)
+		return nil, nil, nil, stage.MissingInput("training features", err, "featurize")
 	}
 	defer r.Close()
 	n := int(r.NumRows())
@@ -360,7 +360,7 @@ func (t *trainer) loadMatrix(ctx context.Context, path string, tr *features.Tran
 	prog := t.st.Progress("train: load", int64(n))
 	off := 0
 	err = r.Each(ctx, func(b []features.Row) error {
-		halves(len(b), func(lo, hi int) {
+		parallel.For(len(b), parallel.Workers(), func(_, lo, hi int) {
 			v := make([]float64, tr.NumFeatures())
 			for i := lo; i < hi; i++ {
 				seed := b[i].Seed()
@@ -387,7 +387,7 @@ func (t *trainer) loadMatrix(ctx context.Context, path string, tr *features.Tran
 func loadTransform(path string) (*features.Transform, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("transform: %w (run featurize first)", err)
+		return nil, stage.MissingInput("transform", err, "featurize")
 	}
 	var tr features.Transform
 	if err := json.Unmarshal(b, &tr); err != nil {
@@ -433,16 +433,4 @@ func writeRecord(path string, rec *RunRecord) error {
 		return err
 	}
 	return atomicfile.WriteFile(path, append(b, '\n'))
-}
-
-// halves runs f on the two halves of 0..n concurrently and waits.
-func halves(n int, f func(lo, hi int)) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		f(n/2, n)
-	}()
-	f(0, n/2)
-	wg.Wait()
 }

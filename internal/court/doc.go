@@ -4,6 +4,6 @@
 // court.
 //
 // The thresholds reproduce the labels of 2000 real rows exactly (see
-// DATA.md §2). The generator, the validator, the prediction service and the
+// docs/data.md §2). The generator, the validator, the prediction service and the
 // web UI's server-side checks all derive zones here, so they cannot drift.
 package court

@@ -1,5 +1,7 @@
 package dataset
 
+import "slices"
+
 // Severity says what a broken rule does to a row.
 type Severity uint8
 
@@ -71,9 +73,8 @@ type RuleInfo struct {
 	Doc      string
 }
 
-// Rules lists every rule with its severity and what it checks. The README's
-// rule table is generated from the same facts.
-var Rules = []RuleInfo{
+// rules lists every rule with its severity and what it checks.
+var rules = []RuleInfo{
 	{RuleFieldCount, Hard, "the row has as many fields as the header"},
 	{RuleCSVSyntax, Hard, "the row is valid CSV (quotes balanced)"},
 	{RuleInteger, Hard, "integer columns hold a plain integer (no sign but '-', no leading zeros, no decimals) that fits the column"},
@@ -115,9 +116,14 @@ var Rules = []RuleInfo{
 	{WarnOriginAfter2010, Warning, "a shot at exactly (0, 0) from 2010-11 on, when the tracking stopped producing them"},
 }
 
+// Rules returns every rule with its severity and what it checks, in the
+// order of the README's rule table (a test keeps the two in step). It is a
+// copy: no caller can change the rules.
+func Rules() []RuleInfo { return slices.Clone(rules) }
+
 var severityOf = func() map[string]Severity {
-	m := make(map[string]Severity, len(Rules))
-	for _, r := range Rules {
+	m := make(map[string]Severity, len(rules))
+	for _, r := range rules {
 		m[r.Name] = r.Severity
 	}
 	return m

@@ -153,7 +153,7 @@ func TestRules(t *testing.T) {
 	}
 	// Every rule that Check can raise has a case; field_count, csv_syntax and
 	// game_consistency are raised by the reader and by ingest and tested there.
-	for _, r := range Rules {
+	for _, r := range Rules() {
 		switch r.Name {
 		case RuleFieldCount, RuleCSVSyntax, RuleGameConsistency:
 			continue
@@ -227,10 +227,21 @@ func TestREADMEListsRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range Rules {
+	for _, r := range Rules() {
 		row := "| `" + r.Name + "` | " + r.Severity.String() + " |"
 		if !strings.Contains(string(b), row) {
 			t.Errorf("README.md has no row %q", row)
 		}
+	}
+}
+
+// TestRulesIsACopy: a caller that changes what Rules returns does not change
+// the validator.
+func TestRulesIsACopy(t *testing.T) {
+	got := Rules()
+	sev := got[0].Severity
+	got[0].Severity = 0
+	if Rules()[0].Severity != sev || SeverityOf(got[0].Name) != sev {
+		t.Error("changing Rules()'s result changed the rules")
 	}
 }

@@ -10,11 +10,12 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // serviceRun is how compose runs one of our binaries: its command line, the
@@ -169,57 +170,21 @@ func checkConfig(ctx context.Context, bin string, r serviceRun, sandbox string) 
 	return nil
 }
 
-// goBuild builds the packages into dir.
-func goBuild(tb testing.TB, dir string, pkgs ...string) error {
-	tb.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		return fmt.Errorf("go is not on PATH: %w", err)
-	}
-	cmd := exec.Command(goBin, append([]string{"build", "-o", dir + string(filepath.Separator)}, pkgs...)...)
-	cmd.Dir = repoRoot(tb)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build %v: %v\n%s", pkgs, err, out)
-	}
-	return nil
-}
-
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildErr  error
-)
-
-// builtBinaries builds every binary of cmd/ once per test run, into a
-// directory TestMain removes; the tests that need the binaries share it.
+// builtBinaries builds every binary of cmd/ once per test run; the tests
+// that need the binaries share them.
 func builtBinaries(tb testing.TB) string {
 	tb.Helper()
-	buildOnce.Do(func() {
-		buildDir, buildErr = os.MkdirTemp("", "nba-mlops-bin-")
-		if buildErr == nil {
-			buildErr = goBuild(tb, buildDir, "./cmd/...")
-		}
-	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
-	}
-	return buildDir
+	return testenv.Binaries(tb, "./cmd/...")
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // TestCheckConfigHarness drives checkConfig with a stand-in binary, so the
 // harness is known to work before the real binaries exist.
 func TestCheckConfigHarness(t *testing.T) {
 	t.Parallel()
 	bin := t.TempDir()
-	if err := goBuild(t, bin, "./internal/deploytest/testdata/fakebin"); err != nil {
+	if err := testenv.Build(t, bin, "./internal/deploytest/testdata/fakebin"); err != nil {
 		t.Fatal(err)
 	}
 	fake := filepath.Join(bin, "fakebin")

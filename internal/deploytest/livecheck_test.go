@@ -26,6 +26,7 @@ import (
 
 	"github.com/nba-mlops/nba-mlops/internal/predict"
 	"github.com/nba-mlops/nba-mlops/internal/store/storetest"
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // Settings of the live check.
@@ -53,7 +54,7 @@ var liveShots = []string{
 	  "x_location": 5, "y_location": 10, "game_date": 20200115, "season_type": "Regular Season"}`,
 }
 
-// TestLiveMonitoring is the real check of the monitoring setup (issue 6):
+// TestLiveMonitoring is the real check of the monitoring setup:
 // the binaries built from cmd/, a model trained by the pipeline binaries on
 // synthetic shots, predictd and apid on loopback ports (apid on a
 // throwaway PostgreSQL schema when TEST_DATABASE_URL is set), node-exporter
@@ -75,7 +76,7 @@ var liveShots = []string{
 // themselves are covered by promtool's unit tests) and the scrape and
 // evaluation intervals (1 s).
 func TestLiveMonitoring(t *testing.T) {
-	if testing.Short() && !integrationRequired() {
+	if testing.Short() && !testenv.Required() {
 		t.Skip("-short: skips the live Prometheus/Alertmanager check")
 	}
 	t.Parallel()
@@ -103,7 +104,7 @@ func TestLiveMonitoring(t *testing.T) {
 	// PostgreSQL when available: the Grafana SQL panels read apid's real
 	// schema. Under NBA_REQUIRE_INTEGRATION=1 it is required.
 	var dbURL string
-	if os.Getenv("TEST_DATABASE_URL") != "" || integrationRequired() {
+	if os.Getenv("TEST_DATABASE_URL") != "" || testenv.Required() {
 		dbURL = storetest.PostgresDSN(t)
 	} else {
 		t.Log("TEST_DATABASE_URL is unset: apid uses SQLite and the PostgreSQL panels are not checked")
@@ -427,7 +428,7 @@ func promAlerts(t *testing.T, p promAPI) []string {
 }
 
 // checkRulesHealthy requires every rule of every group to have been
-// evaluated without error, and the test copy to hold the alerts of issue 6.
+// evaluated without error, and the test copy to hold the required alerts.
 func checkRulesHealthy(t *testing.T, p promAPI) {
 	t.Helper()
 	var data struct {

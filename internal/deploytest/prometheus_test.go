@@ -15,7 +15,7 @@ import (
 	"go.yaml.in/yaml/v4"
 )
 
-// wantAlerts are the alerts of issue 6 and the severity each routes with.
+// wantAlerts are the required alerts and the severity each routes with.
 var wantAlerts = map[string]string{
 	"APIDown":               "critical",
 	"PredictionServiceDown": "critical",
@@ -137,8 +137,8 @@ func TestPromtoolTestRulesCatchesABrokenRule(t *testing.T) {
 	}
 }
 
-// TestAlertRules checks the rule file without promtool: the alerts of
-// issue 6, each with a severity and summary, description and runbook_url
+// TestAlertRules checks the rule file without promtool: the alerts of the
+// required set, each with a severity and summary, description and runbook_url
 // annotations; the runbook anchors; the metric names; and unit tests that
 // show every alert both firing and not firing.
 func TestAlertRules(t *testing.T) {

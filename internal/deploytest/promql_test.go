@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// knownMetrics are the metric names the binaries export (ARCHITECTURE.md,
+// knownMetrics are the metric names the binaries export (docs/architecture.md,
 // "Observability", and the stage textfiles), plus those of Prometheus
 // itself that the rules use. An expression naming anything else has a typo.
 var knownMetrics = []string{

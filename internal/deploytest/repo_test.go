@@ -11,6 +11,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // Compose files and the stage order of the nightly pipeline.
@@ -55,20 +57,13 @@ func readRepoFile(tb testing.TB, rel string) []byte {
 	return b
 }
 
-// integrationRequired reports whether NBA_REQUIRE_INTEGRATION=1, where a
-// missing external tool is a failure instead of a skip.
-func integrationRequired() bool { return os.Getenv("NBA_REQUIRE_INTEGRATION") == "1" }
-
 // lookTool returns the path of an external tool, skipping the test when it is
 // not installed (failing it under NBA_REQUIRE_INTEGRATION=1).
 func lookTool(tb testing.TB, name string) string {
 	tb.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		if integrationRequired() {
-			tb.Fatalf("%s is not installed and NBA_REQUIRE_INTEGRATION=1: %v", name, err)
-		}
-		tb.Skipf("%s is not installed (apt-get install prometheus prometheus-alertmanager): %v", name, err)
+		testenv.Missing(tb, "%s is not installed (apt-get install prometheus prometheus-alertmanager): %v", name, err)
 	}
 	return p
 }

@@ -31,7 +31,7 @@ type workflow struct {
 	} `yaml:"jobs"`
 }
 
-// workflowFiles are the workflows issue 6 asks for.
+// workflowFiles are the workflows the repository must have.
 var workflowFiles = []string{"generate_new_data.yml", "retrain_model.yml", "ci.yml"}
 
 func loadWorkflow(tb testing.TB, name string) workflow {
@@ -113,7 +113,7 @@ func TestWorkflows(t *testing.T) {
 }
 
 // TestActionlint lints the workflows with actionlint v1.7.12 from the
-// tools module (it cannot share go.mod with compose-go, TOOLCHAIN.md §4).
+// tools module (it cannot share go.mod with compose-go: see tools/go.mod).
 // actionlint also runs shellcheck on run: scripts when it is installed.
 func TestActionlint(t *testing.T) {
 	t.Parallel()

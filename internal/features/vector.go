@@ -94,7 +94,7 @@ var catalogueIndex = func() map[string]int {
 func Original() []string { return append([]string(nil), nba.FeatureNames()...) }
 
 // Default lists the default vector features, chosen for what makes a shot
-// go in (DATA.md §4) and checked by cross-validation on the real sample:
+// go in (docs/data.md §4) and checked by cross-validation on the real sample:
 // distance and its shape (the make rate drops from 58% under 3 ft to about
 // 35% and again beyond the arc), the shot type and angle, the action family
 // (dunks 91%, jumpers 36%) and jumpers' fall-off with distance, the clock

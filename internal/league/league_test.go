@@ -117,3 +117,17 @@ func TestGameID(t *testing.T) {
 		t.Error("7-digit id accepted")
 	}
 }
+
+// TestTeamsIsACopy: a caller that changes what Teams returns does not
+// change the league.
+func TestTeamsIsACopy(t *testing.T) {
+	got := Teams()
+	if len(got) == 0 {
+		t.Fatal("Teams() is empty")
+	}
+	name := got[0].Name
+	got[0].Name = "Changed"
+	if Teams()[0].Name != name {
+		t.Errorf("changing Teams()'s result changed the league: %q", Teams()[0].Name)
+	}
+}

@@ -1,5 +1,7 @@
 package league
 
+import "slices"
+
 // Franchise names and codes change over time. A Team is one name of one
 // franchise over a span of seasons, with the code its games carry then.
 type Team struct {
@@ -15,11 +17,11 @@ func (t Team) In(season int) bool {
 	return season >= t.From && (t.To == 0 || season <= t.To)
 }
 
-// Teams lists every team name of the data, with its franchise ID and code.
-// Facts from DATA.md §3 and the league's history: the pre-2002 Charlotte
+// teams lists every team name of the data, with its franchise ID and code.
+// Facts from docs/data.md §3 and the league's history: the pre-2002 Charlotte
 // Hornets carry the modern Charlotte ID and the code CHH; New Orleans played
 // as New Orleans/Oklahoma City (NOK) in 2005-07.
-var Teams = []Team{
+var teams = []Team{
 	{1610612737, "Atlanta Hawks", "ATL", 0, 0},
 	{1610612738, "Boston Celtics", "BOS", 0, 0},
 	{1610612739, "Cleveland Cavaliers", "CLE", 0, 0},
@@ -67,18 +69,27 @@ const (
 	MaxTeamID int32 = 1610612766
 )
 
-var (
-	idByName  = map[string]int32{}
-	codeKnown = map[string]bool{}
-)
+// Teams returns every team name of the data with its franchise ID, code and
+// seasons: a copy, so no caller can change the league.
+func Teams() []Team { return slices.Clone(teams) }
 
-func init() {
-	// Pure table indexing: no I/O, no global configuration.
-	for _, t := range Teams {
-		idByName[t.Name] = t.ID
-		codeKnown[t.Code] = true
-	}
-}
+// Indexes of teams, built once; read-only.
+var (
+	idByName = func() map[string]int32 {
+		m := make(map[string]int32, len(teams))
+		for _, t := range teams {
+			m[t.Name] = t.ID
+		}
+		return m
+	}()
+	codeKnown = func() map[string]bool {
+		m := make(map[string]bool, len(teams))
+		for _, t := range teams {
+			m[t.Code] = true
+		}
+		return m
+	}()
+)
 
 // TeamIDOf returns the franchise ID of a team name and whether the name is known.
 func TeamIDOf(name string) (int32, bool) {
@@ -91,7 +102,7 @@ func KnownCode(code string) bool { return codeKnown[code] }
 
 // TeamIn returns the team that played under name in season.
 func TeamIn(name string, season int) (Team, bool) {
-	for _, t := range Teams {
+	for _, t := range teams {
 		if t.Name == name && t.In(season) {
 			return t, true
 		}
@@ -101,7 +112,7 @@ func TeamIn(name string, season int) (Team, bool) {
 
 // CodeIn reports whether a team code was in use in season.
 func CodeIn(code string, season int) bool {
-	for _, t := range Teams {
+	for _, t := range teams {
 		if t.Code == code && t.In(season) {
 			return true
 		}
@@ -113,7 +124,7 @@ func CodeIn(code string, season int) bool {
 // The league had 29 teams until the Bobcats joined in 2004-05.
 func TeamsIn(season int) []Team {
 	var out []Team
-	for _, t := range Teams {
+	for _, t := range teams {
 		if t.In(season) {
 			out = append(out, t)
 		}

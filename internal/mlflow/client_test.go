@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // closedPortURL returns an http URL on which nothing listens.
@@ -29,7 +31,7 @@ func TestLogRunServerDown(t *testing.T) {
 	t.Parallel()
 	// Default settings and the default HTTP client, as train uses them.
 	c := NewClient(closedPortURL(t), envFunc(nil), nil)
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	c.Logger = slogText(logs)
 	start := time.Now()
 	runID, err := c.LogRun(t.Context(), baseRun(""))
@@ -158,7 +160,7 @@ func TestCallBadCertificateIsNotRetried(t *testing.T) {
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	c := NewClient(srv.URL, envFunc(nil), nil) // does not trust the test CA
-	c.Logger = slogText(&syncBuffer{})
+	c.Logger = slogText(&testenv.SyncBuffer{})
 	_, err := c.LogRun(t.Context(), baseRun(""))
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Fatalf("LogRun error = %v, want a certificate error", err)
@@ -233,7 +235,7 @@ func TestAttemptDeadlines(t *testing.T) {
 	})}
 	env := map[string]string{EnvRequestTimeout: "10", EnvMaxRetryTime: "1s", EnvMaxRetries: "3"}
 	c := NewClient("http://mlflow:5000", envFunc(env), hc)
-	c.Logger = slogText(&syncBuffer{})
+	c.Logger = slogText(&testenv.SyncBuffer{})
 	c.minBackoff, c.maxBackoff = time.Millisecond, time.Millisecond
 	if _, err := c.LogRun(t.Context(), baseRun("")); err == nil {
 		t.Fatal("LogRun succeeded")

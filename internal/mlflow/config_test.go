@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 func TestEnabled(t *testing.T) {
@@ -129,7 +131,7 @@ func TestSecretsRedacted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	slogText(logs).Info("config", "cfg", cfg, "password", cfg.Password, "token", cfg.Token)
 	outputs := map[string]string{
 		"%v":   fmt.Sprintf("%v", cfg),

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // fakeMLflow is a tracking server that checks every request against MLflow's
@@ -77,13 +79,13 @@ func newFake(t testing.TB, prefix string) (*fakeMLflow, *httptest.Server) {
 
 // newTestClient returns a client of srv with fast backoff and a logger
 // writing into the returned buffer.
-func newTestClient(t testing.TB, srv *httptest.Server, prefix string, env map[string]string) (*Client, *syncBuffer) {
+func newTestClient(t testing.TB, srv *httptest.Server, prefix string, env map[string]string) (*Client, *testenv.SyncBuffer) {
 	t.Helper()
 	c := NewClient(srv.URL+prefix, envFunc(env), srv.Client())
 	if err := c.cfgErr; err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
-	logs := &syncBuffer{}
+	logs := &testenv.SyncBuffer{}
 	c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c.minBackoff, c.maxBackoff = time.Millisecond, 4*time.Millisecond
 	return c, logs
@@ -91,23 +93,6 @@ func newTestClient(t testing.TB, srv *httptest.Server, prefix string, env map[st
 
 func envFunc(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func (f *fakeMLflow) run(id string) *fakeRun {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 var (
@@ -479,7 +481,7 @@ func TestLogRunAuth(t *testing.T) {
 			}
 			uri := strings.Replace(srv.URL, "http://", "http://"+tt.uriUser, 1)
 			c := NewClient(uri, envFunc(tt.env), srv.Client())
-			logs := &syncBuffer{}
+			logs := &testenv.SyncBuffer{}
 			c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			c.minBackoff, c.maxBackoff = time.Millisecond, 2*time.Millisecond
 			path, _ := writeModel(t, "model.json", 10)

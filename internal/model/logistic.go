@@ -10,6 +10,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
+
+	"github.com/nba-mlops/nba-mlops/internal/parallel"
 )
 
 // LogisticOptions configure a logistic regression fit.
@@ -27,9 +29,8 @@ type LogisticOptions struct {
 	// MaxIter bounds L-BFGS iterations. Default 1000.
 	MaxIter int
 	// Workers is the number of goroutines computing loss and gradient over
-	// row ranges. Default 2, the cores of the pipeline's machine. The
-	// result does not depend on it beyond rounding: partial sums are added
-	// in a fixed order.
+	// row ranges. Default GOMAXPROCS. The result does not depend on it
+	// beyond rounding: partial sums are added in a fixed order.
 	Workers int
 	// Init warm-starts the fit: intercept then weights. Nil starts at 0.
 	Init []float64
@@ -69,7 +70,7 @@ func FitLogistic(ctx context.Context, X *Matrix, y []int8, opt LogisticOptions) 
 		opt.MaxIter = 1000
 	}
 	if opt.Workers <= 0 {
-		opt.Workers = 2
+		opt.Workers = parallel.Workers()
 	}
 	obj := newObjective(X, y, opt.C, opt.Workers)
 	pre, err := newPreconditioner(X, obj.lambda)

@@ -7,7 +7,7 @@ import (
 
 // Action families group the data's ~70 Action Type spellings by how the shot
 // is taken; make rates differ far more between families than within them
-// (DATA.md §4: dunk 91%, layup 53%, tip 52%, hook 41%, bank 73%, jumper 36%).
+// (docs/data.md §4: dunk 91%, layup 53%, tip 52%, hook 41%, bank 73%, jumper 36%).
 const (
 	FamilyDunk   = "dunk"
 	FamilyLayup  = "layup"

@@ -7,7 +7,7 @@
 //
 // Reading is columnar and batched by row group. parquet-go's row-by-row
 // GenericReader costs about 1.5 s per million shots on this machine and a
-// single huge Read is pathological (TOOLCHAIN.md §4); decoding the pages of
+// single huge Read is pathological (it buffers the whole file); decoding the pages of
 // each column straight into the fields of a []T costs about 50 ms per
 // million. Reader does that for any struct whose fields are int8..int64,
 // float32/float64 or string with parquet tags, so memory stays bounded by

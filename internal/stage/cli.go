@@ -7,56 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/nba-mlops/nba-mlops/internal/command"
 )
-
-// UsageError is a problem with what the user asked for: a flag, an
-// environment variable, or an input file that is missing or not a Kaggle
-// CSV. The binary exits 2 and has changed nothing.
-type UsageError struct{ Err error }
-
-func (e *UsageError) Error() string { return e.Err.Error() }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-// Usage marks err as a usage error; nil stays nil.
-func Usage(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &UsageError{Err: err}
-}
-
-// Usagef returns a formatted usage error.
-func Usagef(format string, args ...any) error { return &UsageError{Err: fmt.Errorf(format, args...)} }
-
-// ExitCode maps run's error to the process's exit status: 0 for success and
-// for -h (the usage was printed), 2 for a usage error, 1 otherwise.
-func ExitCode(err error) int {
-	var ue *UsageError
-	switch {
-	case err == nil, errors.Is(err, flag.ErrHelp):
-		return 0
-	case errors.As(err, &ue):
-		return 2
-	default:
-		return 1
-	}
-}
-
-// RunFunc is the signature of every binary's run.
-type RunFunc func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error
-
-// Main runs a binary's run with the process's environment, prints a failure
-// as one line naming the binary, and exits with ExitCode.
-func Main(name string, run RunFunc) {
-	err := run(context.Background(), os.Args, os.Getenv, os.Stdout, os.Stderr)
-	if err != nil && !errors.Is(err, flag.ErrHelp) {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-	}
-	os.Exit(ExitCode(err))
-}
 
 // Parse parses args[1:] into fs, refuses positional arguments and validates
 // the common flags. Every failure is a usage error.
@@ -65,12 +22,12 @@ func (f *Flags) Parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return Usage(err)
+		return command.Usage(err)
 	}
 	if fs.NArg() > 0 {
-		return Usagef("unexpected arguments %q", fs.Args())
+		return command.Usagef("unexpected arguments %q", fs.Args())
 	}
-	return Usage(f.Validate())
+	return command.Usage(f.Validate())
 }
 
 // PrintConfig writes the resolved configuration for --check-config: the
@@ -129,4 +86,15 @@ func Execute[R any](ctx context.Context, name string, f *Flags, stdout, stderr i
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(rep)
+}
+
+// MissingInput describes a failure to open a stage's input, what names it
+// ("raw dataset", "batch"). A missing file is a usage error (exit 2, nothing
+// changed) that names the stage to run first, previous; any other error is
+// only wrapped.
+func MissingInput(what string, err error, previous string) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return command.Usagef("%s: %w (run %s first)", what, err, previous)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }

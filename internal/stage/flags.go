@@ -4,8 +4,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"path/filepath"
 	"time"
+
+	"github.com/nba-mlops/nba-mlops/internal/envconf"
 )
 
 // Signal file names. Each stage creates its own on success; the next waits for it.
@@ -67,9 +70,9 @@ type Flags struct {
 // Flags given on the command line win over the environment.
 func Register(fs *flag.FlagSet, getenv func(string) string, d Defaults) *Flags {
 	f := &Flags{defaults: d, models: d.Models}
-	fs.StringVar(&f.DataDir, "data-dir", envOr(getenv, EnvDataDir, "./data"), "data directory (env "+EnvDataDir+")")
+	fs.StringVar(&f.DataDir, "data-dir", envconf.Or(getenv, EnvDataDir, "./data"), "data directory (env "+EnvDataDir+")")
 	if d.Models {
-		fs.StringVar(&f.ModelsDir, "models-dir", envOr(getenv, EnvModelsDir, "./trained_models"), "models directory (env "+EnvModelsDir+")")
+		fs.StringVar(&f.ModelsDir, "models-dir", envconf.Or(getenv, EnvModelsDir, "./trained_models"), "models directory (env "+EnvModelsDir+")")
 	}
 	fs.StringVar(&f.SignalDir, "signal-dir", getenv(EnvSignalDir), "directory of the signal files (env "+EnvSignalDir+"; default the data dir)")
 	fs.StringVar(&f.WaitFor, "wait-for", getenv(EnvWaitFor), "wait for this signal file before running; a bare name is looked up in --signal-dir (env "+EnvWaitFor+")")
@@ -89,8 +92,8 @@ func Register(fs *flag.FlagSet, getenv func(string) string, d Defaults) *Flags {
 	}
 	fs.DurationVar(&f.WaitTimeout, "wait-timeout", timeout, "give up waiting for --wait-for after this long (env "+EnvWaitTimeout+")")
 	fs.StringVar(&f.LogFile, "log-file", getenv(EnvLogFile), "append logs to this file (env "+EnvLogFile+"; default logs/logs.log beside the data dir)")
-	fs.StringVar(&f.LogLevel, "log-level", envOr(getenv, EnvLogLevel, "info"), "debug, info, warn or error (env "+EnvLogLevel+")")
-	fs.StringVar(&f.LogFormat, "log-format", envOr(getenv, EnvLogFormat, "text"), "text or json (env "+EnvLogFormat+")")
+	fs.StringVar(&f.LogLevel, "log-level", envconf.Or(getenv, EnvLogLevel, "info"), "debug, info, warn or error (env "+EnvLogLevel+")")
+	fs.StringVar(&f.LogFormat, "log-format", envconf.Or(getenv, EnvLogFormat, "text"), "text or json (env "+EnvLogFormat+")")
 	fs.BoolVar(&f.CheckConfig, "check-config", false, "validate flags and environment, print the configuration as JSON and exit")
 	return f
 }
@@ -157,17 +160,16 @@ func (f *Flags) SignalPath(name string) string {
 	return filepath.Join(f.SignalDir, name)
 }
 
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
 func isTrue(v string) bool {
 	switch v {
 	case "1", "true", "TRUE", "True", "yes":
 		return true
 	}
 	return false
+}
+
+// SetUsage gives fs the common --help layout (see envconf.SetUsage), listing
+// the stage's environment variables and the binary's own, extraEnv.
+func (f *Flags) SetUsage(fs *flag.FlagSet, w io.Writer, synopsis []string, summary string, extraEnv ...string) {
+	envconf.SetUsage(fs, w, synopsis, summary, append(f.Env(), extraEnv...))
 }

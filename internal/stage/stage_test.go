@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nba-mlops/nba-mlops/internal/command"
 )
 
 func openStage(t *testing.T, env map[string]string, args ...string) *Stage {
@@ -168,11 +170,11 @@ func TestExitCodeAndParse(t *testing.T) {
 		fs := flag.NewFlagSet("x", flag.ContinueOnError)
 		fs.SetOutput(&bytes.Buffer{})
 		f = Register(fs, func(string) string { return "" }, Defaults{})
-		if got := ExitCode(f.Parse(fs, tt.args)); got != tt.code {
+		if got := command.ExitCode(f.Parse(fs, tt.args)); got != tt.code {
 			t.Errorf("Parse(%q): exit %d, want %d", tt.args, got, tt.code)
 		}
 	}
-	if ExitCode(errors.New("disk full")) != 1 {
+	if command.ExitCode(errors.New("disk full")) != 1 {
 		t.Error("a runtime error must exit 1")
 	}
 }
@@ -194,5 +196,17 @@ func TestPrintConfig(t *testing.T) {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("PrintConfig output lacks %s:\n%s", want, buf.String())
 		}
+	}
+}
+
+func TestMissingInput(t *testing.T) {
+	_, notExist := os.Open(filepath.Join(t.TempDir(), "absent.csv"))
+	err := MissingInput("raw dataset", notExist, "ingest")
+	if command.ExitCode(err) != 2 || !strings.Contains(err.Error(), "raw dataset: ") || !strings.Contains(err.Error(), "(run ingest first)") {
+		t.Errorf("MissingInput(not exist) = %v (exit %d), want a usage error naming ingest", err, command.ExitCode(err))
+	}
+	other := MissingInput("raw dataset", errors.New("disk on fire"), "ingest")
+	if command.ExitCode(other) != 1 || strings.Contains(other.Error(), "run ingest") {
+		t.Errorf("MissingInput(other) = %v (exit %d), want a plain error", other, command.ExitCode(other))
 	}
 }

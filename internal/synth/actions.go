@@ -1,7 +1,7 @@
 package synth
 
 // Action types by shot context. The real data's Action Type tracks the
-// shot's distance and the season (DATA.md §4): dunks only within 4 ft,
+// shot's distance and the season (docs/data.md §4): dunks only within 4 ft,
 // layups within 7, tips within 2, threes only from jump and bank shots; the
 // play-by-play of the early seasons knew about 14 types, later ones dozens,
 // and some types come and go (Pullup from 2008, Step Back from 2007, Driving
@@ -26,7 +26,7 @@ const (
 	numCtx
 )
 
-// era is the data's three eras: 1997-2004, 2005-2012, 2013-2019 (DATA.md §4).
+// era is the data's three eras: 1997-2004, 2005-2012, 2013-2019 (docs/data.md §4).
 func era(season int) int {
 	switch {
 	case season <= 2004:
@@ -62,7 +62,7 @@ const (
 
 // offsets are the make-probability offsets (logit) of each action type
 // relative to its context's baseline, which the calibration solves for. They
-// carry DATA.md §4's differences: dunks ~91%, Driving Layup 68% against
+// carry docs/data.md §4's differences: dunks ~91%, Driving Layup 68% against
 // Layup 44%, pull-ups, turnarounds, fadeaways and floaters above the plain
 // Jump Shot, bank shots well above.
 var offsets = map[string]float64{
@@ -198,7 +198,7 @@ func join(parts ...[]action) []action {
 }
 
 // contextActions lists the actions of each context. Family shares follow
-// DATA.md §4: at the rim ~74% layups, 14% dunks, 5.5% tips; the origin
+// docs/data.md §4: at the rim ~74% layups, 14% dunks, 5.5% tips; the origin
 // pile-up is mostly plain and driving layups; hooks are ~20% of paint shots;
 // threes are 94% plain Jump Shots in the sample, fewer in the modern era.
 var contextActions = [numCtx][]action{

@@ -71,7 +71,7 @@ func get(m map[string]*rate, k string) *rate {
 	return r
 }
 
-// bucketOf is DATA.md §4's distance bucket of a whole-foot distance.
+// bucketOf is docs/data.md §4's distance bucket of a whole-foot distance.
 func bucketOf(d int) string {
 	switch {
 	case d < 3:
@@ -148,7 +148,7 @@ func (st *stats) add(s *nba.Shot) {
 func (st *stats) share(n int) float64 { return 100 * float64(n) / float64(st.total) }
 
 // wilson returns the 95% Wilson interval, in percent, of a rate p (percent)
-// measured on n rows: the noise of DATA.md's sample.
+// measured on n rows: the noise of docs/data.md's sample.
 func wilson(p float64, n int) (lo, hi float64) {
 	const z = 1.96
 	q := p / 100
@@ -158,7 +158,7 @@ func wilson(p float64, n int) (lo, hi float64) {
 	return 100 * (c - h), 100 * (c + h)
 }
 
-// calibrationRows is the size of the calibration batch the issue asks for.
+// calibrationRows is the size of the calibration batch: large enough that the rates are checked tightly.
 const calibrationRows = 200_000
 
 // generate runs the generator and passes every shot, after a round trip
@@ -206,7 +206,7 @@ func generate(tb testing.TB, cfg Config, fn func(*nba.Shot, *dataset.Report)) {
 	}
 }
 
-// TestCalibration generates 200,000 shots and checks them against DATA.md:
+// TestCalibration generates 200,000 shots and checks them against docs/data.md:
 // every row valid, keys unique, games and players consistent, and the mix
 // and make rates on the calibration targets. -v prints the table.
 func TestCalibration(t *testing.T) {
@@ -322,7 +322,7 @@ func TestCalibration(t *testing.T) {
 		}
 		movers := 0
 		for id, fs := range firstSeen {
-			// DATA.md §3: ids up to 2863, 101106-204060 first seen from
+			// docs/data.md §3: ids up to 2863, 101106-204060 first seen from
 			// 2005, 1626143-1629730 first seen from 2015.
 			switch {
 			case id > 2863 && id < 101106, id > 204060 && id < 1626143, id > 1629730:
@@ -343,7 +343,7 @@ func TestCalibration(t *testing.T) {
 	})
 
 	t.Run("zones", func(t *testing.T) {
-		// DATA.md §4: share (%), FG% and its 95% CI.
+		// docs/data.md §4: share (%), FG% and its 95% CI.
 		tests := []struct {
 			zone            string
 			share, shareTol float64
@@ -423,7 +423,7 @@ func TestCalibration(t *testing.T) {
 
 	t.Run("eras", func(t *testing.T) {
 		// 3PA, mid-range, restricted area and (0,0) shares; FG%; Jump Shot
-		// share: DATA.md §2 and §4, with the sample's era CI (±3.5 pp).
+		// share: docs/data.md §2 and §4, with the sample's era CI (±3.5 pp).
 		want := [3]struct{ three, mid, ra, origin, fg, jump float64 }{
 			{16.0, 38.9, 30, 23, 44.6, 61},
 			{21.8, 35.4, 30, 15, 42.3, 60},

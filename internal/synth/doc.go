@@ -17,7 +17,7 @@
 //     n²/Available keys, and nightly batches fill the data set as samples of
 //     a real one would.
 //
-// The shot model follows DATA.md §4: the season's mix of zones (threes
+// The shot model follows docs/data.md §4: the season's mix of zones (threes
 // rising from 16 to 36 %, mid-range falling from 39 to 19 %, the (0,0)
 // pile-up before 2010-11), distances read off the sample's histograms,
 // action types that fit distance and season, end-of-period heaves. Labels
@@ -25,7 +25,7 @@
 // logistic function of a per-(zone, distance) baseline, an action-type
 // offset, a late-clock penalty and the shooter's skill; the baselines are
 // solved at start-up so that every cell's average equals its target rate,
-// which makes the rates by zone and by distance land on DATA.md's
+// which makes the rates by zone and by distance land on docs/data.md's
 // calibration targets.
 //
 // Generation streams: memory stays flat whatever the number of rows.

@@ -22,11 +22,11 @@ const (
 	numClass
 )
 
-// maxD is the longest non-heave shot, in feet (DATA.md §4: every shot over
+// maxD is the longest non-heave shot, in feet (docs/data.md §4: every shot over
 // 30 ft is an end-of-period heave).
 const maxD = 30
 
-// Shares of shot classes by season, in percent of all shots (DATA.md §4).
+// Shares of shot classes by season, in percent of all shots (docs/data.md §4).
 // The per-season values rise or fall smoothly and average, over each era,
 // to the sample's figures: 3PA 16.0 / 21.8 / 36.1 %, mid-range 38.9 / 35.4 /
 // 18.7 %; the restricted area stays at 30 %, and the paint takes the rest.
@@ -46,7 +46,7 @@ var (
 const (
 	rimShare = 30.0
 	// originShare is the (0,0) pile-up: 18-26 shots a season in the sample,
-	// ≈23 % of shots in every season to 2009-10 and none after (DATA.md §2).
+	// ≈23 % of shots in every season to 2009-10 and none after (docs/data.md §2).
 	originShare     = 23.0
 	lastOriginYear  = 2009
 	cornerOfThrees  = 0.27 // corner threes among threes (131 of 480)
@@ -81,7 +81,7 @@ var (
 )
 
 // targetRate is the make rate a (class, distance) cell aims at. The curves
-// reproduce DATA.md §4 by zone (RA 57.1, paint 37.1, mid 39.0, above the
+// reproduce docs/data.md §4 by zone (RA 57.1, paint 37.1, mid 39.0, above the
 // break 31.8, corners 33-38 %) and by distance bucket (0-2 ft 58.0, 3-9 35.4,
 // 10-15 40.2, 16-22 39.5, 23-26 33.2 %) at once, given the distance mix
 // above.
@@ -149,7 +149,7 @@ func contextOf(class, d int) int {
 // Make-probability terms besides the cell baseline and the action offset.
 const (
 	// lateOffset lowers the odds of a shot in the last 24 s of a period
-	// (DATA.md §4: FG 33 % there against 42.7 % overall, heaves included).
+	// (docs/data.md §4: FG 33 % there against 42.7 % overall, heaves included).
 	lateOffset = -0.3
 	// lateShare is the share of non-heave shots taken in the last 24 s,
 	// which the calibration averages over.
@@ -249,7 +249,7 @@ func calibrate(target float64, t *actionTable) float64 {
 //
 // Points are kept off the bands where the zone depends on convention (the
 // top of the paint at y 138-141, the top of the corner at y 84-93): the
-// real sample has almost none there (DATA.md §2), and the validator warns.
+// real sample has almost none there (docs/data.md §2), and the validator warns.
 func location(r *rng, class int) (x, y int, z court.Zones) {
 	if class == clsOrigin {
 		return 0, 0, court.Classify(0, 0)

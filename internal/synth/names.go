@@ -4,7 +4,7 @@ import "strings"
 
 // Name parts for synthetic players. The combinations are invented; any
 // resemblance to a real player is a coincidence of common names. The rare
-// forms reproduce what makes real names awkward for parsers and SQL (DATA.md
+// forms reproduce what makes real names awkward for parsers and SQL (docs/data.md
 // §5): apostrophes, initials with periods, "Jr." suffixes, hyphens, a
 // lowercase particle, and single-token names.
 var (

@@ -34,7 +34,7 @@ const franchises = int(league.MaxTeamID-league.MinTeamID) + 1
 func franchise(id int32) int { return int(id - league.MinTeamID) }
 
 // idRange is where the Player IDs of a debut season lie. The NBA's ids grow
-// with time in three bands (DATA.md §3): up to 2863 for players who debuted
+// with time in three bands (docs/data.md §3): up to 2863 for players who debuted
 // by 2004, 101106-204060 for 2005-2014, 1626143-1629730 from 2015.
 func idRange(debut int) (lo, hi int32) {
 	switch {

@@ -6,7 +6,7 @@ import "math"
 // Event ID); some of them are shots. Each period holds a run of events: the
 // first opens the period, the last closes it at 0:00, and the ones between
 // are spread over the clock in order, so Game Event IDs grow with period and
-// clock exactly as in the real data (DATA.md §1: 0 inversions). Everything
+// clock exactly as in the real data (docs/data.md §1: 0 inversions). Everything
 // here is a pure function of the Game ID, so the same event has the same
 // clock in every batch.
 
@@ -17,7 +17,7 @@ const (
 	lateSeconds = 24  // the last shot clock of a period
 )
 
-// Event density over a period, as the real clock shows it (DATA.md §4:
+// Event density over a period, as the real clock shows it (docs/data.md §4:
 // minutes roughly uniform, the first minute light, the last minute ~10% of
 // shots, 5% in the last 24 s). Breakpoints are in elapsed seconds.
 var (

@@ -3,7 +3,7 @@
 // infer). Every row passes dataset.Check: zones, distance and shot type come
 // from court.Classify, teams from league.TeamsIn, Game IDs and dates follow
 // the league's rules. Make probabilities follow distance and action family
-// roughly as DATA.md §4 reports, so a model has signal to find.
+// roughly as docs/data.md §4 reports, so a model has signal to find.
 //
 // It is test support only: the product's generator is cmd/generate-data.
 // Fixtures are synthetic because the real sample must never be copied into

@@ -19,7 +19,7 @@ import (
 )
 
 // DefaultMaxConns is the pool size when the DSN has no pool_max_conns. pgx's
-// own default (4 on this 2-core machine) queues requests under load; each
+// own default (max(4, cores): 4 on a 2-core machine) queues requests under load; each
 // request holds a connection for well under a millisecond, so 16 is plenty
 // and far below PostgreSQL's default max_connections of 100.
 const DefaultMaxConns = 16

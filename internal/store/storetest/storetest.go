@@ -21,6 +21,7 @@ import (
 
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/store"
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // Store is everything an adapter provides.
@@ -685,10 +686,7 @@ func PostgresDSN(tb testing.TB) string {
 	tb.Helper()
 	base := os.Getenv("TEST_DATABASE_URL")
 	if base == "" {
-		if os.Getenv("NBA_REQUIRE_INTEGRATION") == "1" {
-			tb.Fatal("TEST_DATABASE_URL is unset; PostgreSQL is required under NBA_REQUIRE_INTEGRATION=1")
-		}
-		tb.Skip("TEST_DATABASE_URL is unset; skipping PostgreSQL tests")
+		testenv.Missing(tb, "TEST_DATABASE_URL is unset; set it to a PostgreSQL URL to run")
 	}
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
