@@ -320,6 +320,11 @@ func (t *Transform) choose(names []string) error {
 	return nil
 }
 
+// Scale returns the standard scaler of vector position i: the feature's
+// value v enters the model as (v − mean)/std. Binary features have mean 0
+// and std 1.
+func (t *Transform) Scale(i int) (mean, std float64) { return t.mean[i], 1 / t.inv[i] }
+
 // Binary reports, per vector position, whether the feature is a 0/1
 // indicator (or a share in [0,1]) left unscaled.
 func (t *Transform) Binary() []bool {

@@ -94,26 +94,35 @@ var catalogueIndex = func() map[string]int {
 func Original() []string { return append([]string(nil), nba.SeedFeatures[:]...) }
 
 // Default lists the default vector features, chosen for what makes a shot
-// go in (DATA.md §4) and checked by cross-validation on the real sample:
+// go in and checked by game-grouped cross-validation on the real sample:
 // distance and its shape (the make rate drops from 58% under 3 ft to about
 // 35% and again beyond the arc), the shot type and angle, the action family
 // (dunks 91%, jumpers 36%) and jumpers' fall-off with distance, the clock
-// (end-of-period heaves), and era and season type. The team, date and id
-// frequencies of the original are left out: on the sample they only added
-// noise (cross-validated log loss 0.653 with them, 0.649 without), and
-// Game_ID_Frequency is a pure train/serve skew under a split by game (0 for
-// every unseen game). The zone one-hots are left out as well: distance, shot
-// type and angle already say where the shot was.
+// (end-of-period heaves), and era and season type. No frequency encoding:
+// a value that says how often an action, team, game or player appeared in
+// training changes meaning with the size of the training set (and
+// Game_ID_Frequency is 0 for every unseen game under a split by game). Who
+// shoots enters through the models' shooter effects instead. The zone
+// one-hots are left out as well: distance, shot type and angle already say
+// where the shot was.
 func Default() []string {
 	return []string{
 		"Shot_Distance", "Log1p_Distance", "Distance_Under_3ft", "Distance_Hinge_3ft", "Distance_Hinge_10ft",
 		"Distance_Hinge_16ft", "Distance_Hinge_23ft", "Distance_Hinge_27ft", "Heave_30ft_Plus",
 		"ShotType_3PT_Field_Goal", "Shot_Angle",
-		"Action_Type_Frequency", "Action_Family_Dunk", "Action_Family_Layup", "Action_Family_Tip", "Action_Family_Hook",
+		"Action_Family_Dunk", "Action_Family_Layup", "Action_Family_Tip", "Action_Family_Hook",
 		"Action_Family_Bank", "Action_Family_Jumper", "Action_Family_Unknown", "Jumper_x_Distance",
 		"Period", "Seconds_Left_In_Period", "Clock_Under_3s", "Clock_Under_24s",
 		"Year", "SeasonType_Playoffs",
 	}
+}
+
+// DefaultV1 lists the default vector features before shooter effects:
+// Default plus Action_Type_Frequency, kept so that older results can be
+// reproduced and compared.
+func DefaultV1() []string {
+	d := Default()
+	return append(d[:11:11], append([]string{"Action_Type_Frequency"}, d[11:]...)...)
 }
 
 // All lists every catalogue feature except Game_ID_Frequency, which is 0

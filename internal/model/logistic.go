@@ -33,6 +33,10 @@ type LogisticOptions struct {
 	Workers int
 	// Init warm-starts the fit: intercept then weights. Nil starts at 0.
 	Init []float64
+	// Centre is where the penalty pulls the weights: ½‖w − Centre‖²
+	// instead of ½‖w‖², so a prior model's weights are the starting belief
+	// and the data moves them as far as it can pay for. Nil is 0.
+	Centre []float64
 }
 
 // LogisticFit is a fitted logistic regression.
@@ -71,7 +75,11 @@ func FitLogistic(ctx context.Context, X *Matrix, y []int8, opt LogisticOptions) 
 	if opt.Workers <= 0 {
 		opt.Workers = 2
 	}
+	if opt.Centre != nil && len(opt.Centre) != X.Cols {
+		return nil, fmt.Errorf("fit logistic regression: centre has %d weights, want %d", len(opt.Centre), X.Cols)
+	}
 	obj := newObjective(X, y, opt.C, opt.Workers)
+	obj.centre = opt.Centre
 	pre, err := newPreconditioner(X, obj.lambda)
 	if err != nil {
 		return nil, fmt.Errorf("fit logistic regression: %w", err)
@@ -174,7 +182,8 @@ func FitLogistic(ctx context.Context, X *Matrix, y []int8, opt LogisticOptions) 
 type objective struct {
 	X       *Matrix
 	y       []int8
-	lambda  float64 // 1/(C·N)
+	lambda  float64   // 1/(C·N)
+	centre  []float64 // penalty centre of the weights; nil is 0
 	workers int
 	parts   []partial
 }
@@ -221,8 +230,12 @@ func (o *objective) eval(x, g []float64) float64 {
 	for j := range g {
 		g[j] *= inv
 		if j > 0 {
-			g[j] += o.lambda * x[j]
-			reg += x[j] * x[j]
+			d := x[j]
+			if o.centre != nil {
+				d -= o.centre[j-1]
+			}
+			g[j] += o.lambda * d
+			reg += d * d
 		}
 	}
 	return loss*inv + 0.5*o.lambda*reg
