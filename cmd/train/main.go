@@ -49,11 +49,11 @@ const (
 	FeatureSetAll      = "all"
 )
 
-// Shooter effects (--shooter-effects) and calibration (--calibration)
-// choices besides the calibration methods themselves.
+// Effects (--effects) and calibration (--calibration) choices besides the
+// calibration methods themselves.
 const (
-	ShooterAuto     = "auto" // strengths chosen by grouped CV, "off" among them
-	ShooterOff      = "off"
+	EffectsAuto     = "auto" // strengths chosen by grouped CV, "off" among them
+	EffectsOff      = "off"
 	CalibrationAuto = "auto" // none, Platt or isotonic, chosen by grouped CV
 )
 
@@ -74,7 +74,7 @@ type config struct {
 	MinImprovement float64 `json:"min_improvement"`
 	Promote        string  `json:"promote"`
 	Workers        int     `json:"workers"`
-	ShooterEffects string  `json:"shooter_effects"`
+	Effects        string  `json:"effects"`
 	Calibration    string  `json:"calibration"`
 	TimeHoldout    float64 `json:"time_holdout"`
 	Prior          string  `json:"prior"`
@@ -111,10 +111,10 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&c.ProcessedDir, "processed-dir", "", "processed data; its test.parquet is what challenger and champion are scored on (default <data-dir>/processed)")
 	fs.StringVar(&c.Algorithm, "algorithm", envOr(getenv, EnvAlgorithm, "logistic"), "logistic (L2 logistic regression) or linear (linear-probability baseline) (env "+EnvAlgorithm+")")
 	fs.StringVar(&c.FeatureSet, "features", FeatureSetDefault, "vector features: default (distance shape, shot type, angle, action family, clock, era: 25), v1 (default plus Action_Type_Frequency, the default before shooter effects: 26), original (the 39 seed features) or all (every feature the code knows but Game_ID_Frequency)")
-	fs.StringVar(&c.ShooterEffects, "shooter-effects", ShooterAuto, "player and team-season effects: auto (L2 strengths chosen by game-grouped CV, off included) or off")
+	fs.StringVar(&c.Effects, "effects", EffectsAuto, "action type, player and team-season effects (shrunk logit offsets): auto (each group's L2 strength chosen by game-grouped CV, off included) or off")
 	fs.StringVar(&c.Calibration, "calibration", CalibrationAuto, "post-hoc calibration fitted out of fold: auto (none, platt or isotonic, chosen by game-grouped CV), none, platt or isotonic")
 	fs.Float64Var(&c.TimeHoldout, "time-holdout", 0.2, "also validate on the latest games: train on the earlier dates of the training split, score this share of rows from the latest dates; 0 turns it off")
-	fs.StringVar(&c.Prior, "prior", "", "model file whose weights (and shooter effects) the L2 penalty is centred on instead of 0; its strength is chosen by grouped CV like C. Default: none")
+	fs.StringVar(&c.Prior, "prior", "", "model file whose weights (and effects) the L2 penalty is centred on instead of 0; its strength is chosen by grouped CV like C. Default: none")
 	fs.Uint64Var(&c.Seed, "seed", seed, "random seed of the search subsample, folds and C draws (env "+EnvSeed+")")
 	fs.Float64Var(&c.C, "C", 0, "inverse L2 strength as in scikit-learn; 0 chooses it by cross-validation")
 	fs.IntVar(&c.CVFolds, "cv-folds", 5, "folds of the hyperparameter search (grouped by game)")
@@ -144,10 +144,10 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	default:
 		errs = append(errs, fmt.Errorf("--features: %q is not %s, %s, %s or %s", c.FeatureSet, FeatureSetDefault, FeatureSetV1, FeatureSetOriginal, FeatureSetAll))
 	}
-	switch c.ShooterEffects {
-	case ShooterAuto, ShooterOff:
+	switch c.Effects {
+	case EffectsAuto, EffectsOff:
 	default:
-		errs = append(errs, fmt.Errorf("--shooter-effects: %q is neither %s nor %s", c.ShooterEffects, ShooterAuto, ShooterOff))
+		errs = append(errs, fmt.Errorf("--effects: %q is neither %s nor %s", c.Effects, EffectsAuto, EffectsOff))
 	}
 	if c.Calibration != CalibrationAuto && !slices.Contains(model.CalibrationMethods(), c.Calibration) {
 		errs = append(errs, fmt.Errorf("--calibration: %q is not %s or one of %v", c.Calibration, CalibrationAuto, model.CalibrationMethods()))

@@ -129,7 +129,7 @@ func TestSampleQuality(t *testing.T) {
 		}
 		table = append(table, row{name + " as served", "test games", rec.Challenger})
 	}
-	v1, _, err := runTrain(t, dir, nil, "--features", "v1", "--shooter-effects", "off", "--calibration", "none", "--promote", "never")
+	v1, _, err := runTrain(t, dir, nil, "--features", "v1", "--effects", "off", "--calibration", "none", "--promote", "never")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,9 +142,15 @@ func TestSampleQuality(t *testing.T) {
 		t.Fatal(err)
 	}
 	add("default", def)
+	v1e, _, err := runTrain(t, dir, nil, "--features", "v1", "--promote", "never")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add("v1 features", v1e)
+	t.Logf("v1 features: effects chosen: %+v; calibration: %s", v1e.CV.Effects, v1e.Calibration)
 	m := def.Challenger
-	if def.Features != 25 {
-		t.Errorf("default: %d features, want 25", def.Features)
+	if def.Features != 26 {
+		t.Errorf("default: %d features, want 26", def.Features)
 	}
 	if m.ROCAUC < 0.61 || m.LogLoss > 0.68 {
 		t.Errorf("default on the test games: ROC AUC %.4f, log loss %.4f; want ≥ 0.61 and ≤ 0.68", m.ROCAUC, m.LogLoss)
@@ -163,7 +169,7 @@ func TestSampleQuality(t *testing.T) {
 	}
 	table = append(table, row{"linear baseline as served", "test games", lin.Challenger})
 
-	t.Logf("shooter effects chosen: %+v; calibration: %s; C = %v", def.CV.Shooter, def.Calibration, def.Hyperparameters["C"])
+	t.Logf("effects chosen: %+v; calibration: %s; C = %v", def.CV.Effects, def.Calibration, def.Hyperparameters["C"])
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n| model | shots scored | rows | ROC AUC | log loss | Brier | calibration error |\n|---|---|---|---|---|---|---|\n")
 	for _, r := range table {

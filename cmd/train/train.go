@@ -38,8 +38,8 @@ type RunRecord struct {
 	Hyperparameters map[string]any      `json:"hyperparameters"`
 	Search          *model.SearchResult `json:"search,omitempty"`
 	// CV is the game-grouped cross-validation on the training rows: the
-	// held-out scores after each step (model, shooter effects,
-	// calibration) and the choices it made.
+	// held-out scores after each step (model, effects, calibration) and
+	// the choices it made.
 	CV *model.CVReport `json:"cv,omitempty"`
 	// TimeSplit is the validation on the latest training games
 	// (--time-holdout).
@@ -191,7 +191,7 @@ func (t *trainer) trainOptions(tr *features.Transform, prior *model.Model) model
 	cfg := t.cfg
 	opt := model.TrainOptions{
 		Search: model.SearchOptions{Folds: cfg.CVFolds, MaxRows: cfg.CVRows, Trials: cfg.SearchTrials, Seed: cfg.Seed, Workers: cfg.Workers},
-		C:      cfg.C, Shooter: cfg.ShooterEffects == ShooterAuto, Prior: prior, Transform: tr,
+		C:      cfg.C, Effects: cfg.Effects == EffectsAuto, Prior: prior, Transform: tr,
 	}
 	switch cfg.Calibration {
 	case CalibrationAuto:
@@ -245,16 +245,20 @@ func (t *trainer) fit(ctx context.Context, d *model.Data, tr *features.Transform
 	}
 	fit := res.Fit
 	spec.Algorithm, spec.Intercept, spec.Weights = model.AlgorithmLogistic, fit.Intercept, fit.Weights
-	spec.Shooter, spec.Calibration = res.Shooter, res.Calibration
+	spec.Effects, spec.Calibration = res.Effects, res.Calibration
 	rec.Search, rec.CV, rec.Calibration = res.Search, res.CV, res.Calibration.Method
 	rec.Hyperparameters["C"] = res.C
-	if res.CV.Shooter != nil {
-		rec.Hyperparameters["player_l2"], rec.Hyperparameters["team_season_l2"] = res.CV.Shooter.PlayerL2, res.CV.Shooter.TeamSeasonL2
+	if res.CV.Effects != nil {
+		for g, l := range res.CV.Effects.L2 {
+			rec.Hyperparameters[g+"_l2"] = l
+		}
 	}
 	rec.Fit["iterations"], rec.Fit["evaluations"], rec.Fit["status"] = fit.Iterations, fit.Evaluations, fit.Status
 	rec.Fit["gradient_inf_norm"], rec.Fit["objective"] = fit.GradNorm, fit.Objective
-	if res.Shooter != nil {
-		rec.Fit["players"], rec.Fit["team_seasons"] = res.Shooter.Players(), res.Shooter.TeamSeasons()
+	for _, g := range model.Groups() {
+		if n := res.Effects.Len(g); n > 0 {
+			rec.Fit[g+"_effects"] = n
+		}
 	}
 	t.phase("fit")
 	cvf := res.CV.Final()
@@ -271,7 +275,7 @@ func (t *trainer) recordHyperparameters(rec *RunRecord) {
 		rec.Hyperparameters["cv_folds"], rec.Hyperparameters["cv_rows"], rec.Hyperparameters["search_trials"] = cfg.CVFolds, cfg.CVRows, cfg.SearchTrials
 	}
 	if cfg.Algorithm == "logistic" {
-		rec.Hyperparameters["shooter_effects"], rec.Hyperparameters["calibration"] = cfg.ShooterEffects, cfg.Calibration
+		rec.Hyperparameters["effects"], rec.Hyperparameters["calibration"] = cfg.Effects, cfg.Calibration
 		rec.Hyperparameters["time_holdout"] = cfg.TimeHoldout
 	}
 	if rec.Prior != nil {
@@ -462,7 +466,7 @@ func (t *trainer) score(ctx context.Context, chal, champ *model.Model) (chalM, c
 
 // loadData reads the processed training split into the design matrix:
 // each shot through the transform's Seed and Vector, the functions serving
-// uses, with its game, shooter and date beside it.
+// uses, with its game, identifiers and date beside it.
 func (t *trainer) loadData(ctx context.Context, path string, tr *features.Transform) (*model.Data, error) {
 	r, err := parquetio.Open[nba.Shot](path)
 	if err != nil {
@@ -474,7 +478,7 @@ func (t *trainer) loadData(ctx context.Context, path string, tr *features.Transf
 		return nil, fmt.Errorf("%s: no rows", path)
 	}
 	d := &model.Data{X: model.NewMatrix(n, tr.NumFeatures()), Y: make([]int8, n), Games: make([]int32, n),
-		Shooters: make([]features.Shooter, n), Dates: make([]int32, n)}
+		IDs: make([]features.Identifiers, n), Dates: make([]int32, n)}
 	prog := t.st.Progress("train: load", int64(n))
 	off := 0
 	_, err = parquetio.Each(ctx, path, func(b []nba.Shot) error {
@@ -489,7 +493,7 @@ func (t *trainer) loadData(ctx context.Context, path string, tr *features.Transf
 				k := off + i
 				d.X.SetRow(k, tr.Vector(&seed, v))
 				d.Y[k], d.Games[k], d.Dates[k] = s.ShotMadeFlag, s.GameID, s.GameDate
-				d.Shooters[k] = features.ShooterOf(s)
+				d.IDs[k] = features.IdentifiersOf(s)
 			}
 		})
 		off += len(b)

@@ -59,7 +59,7 @@ type Transform struct {
 	// family is the reverse lookup of Action_Type_Frequency: float32
 	// frequency → index into mixes.
 	family map[float32]int
-	mixes  [][numFamilies]float64
+	mixes  []actionMix
 	stats  map[string]Stat // scaler of every non-binary catalogue feature fitted
 	sel    []int           // chosen catalogue features, in vector order
 	mean   []float64       // per vector position: 0 for binary features
@@ -162,11 +162,14 @@ func (t *Transform) buildFamilies() {
 	}
 	slices.Sort(keys) // deterministic mix indexes
 	t.family = make(map[float32]int, len(keys))
-	t.mixes = make([][numFamilies]float64, len(keys))
+	t.mixes = make([]actionMix, len(keys))
 	for i, k := range keys {
 		acts := byFreq[k]
 		for _, a := range acts {
 			t.mixes[i][familyIndex(nba.ActionFamily(a))] += 1 / float64(len(acts))
+			if plainAction(a) {
+				t.mixes[i][mixPlain] += 1 / float64(len(acts))
+			}
 		}
 		t.family[k] = i
 	}

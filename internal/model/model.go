@@ -30,7 +30,7 @@ const DefaultThreshold = 0.5
 // Format identifies model files.
 const (
 	Format = "nba-mlops/model"
-	// FormatVersion 2 added calibration and shooter effects. Version 1
+	// FormatVersion 2 added calibration and identifier effects. Version 1
 	// files (no calibration: the identity; no shooter effects) still load,
 	// so champions trained before keep serving; a build that reads only
 	// version 1 refuses version 2 rather than serve uncalibrated answers.
@@ -56,7 +56,7 @@ type Lineage struct {
 	// (train --prior), nil for a fit from scratch.
 	Prior *PriorRef `json:"prior,omitempty"`
 	// CV is the game-grouped cross-validation on the training rows that
-	// chose the shooter effects' strength and the calibration.
+	// chose the effects' strengths and the calibration.
 	CV *CVReport `json:"cv,omitempty"`
 	// TimeSplit is the validation on the latest training games, when it ran.
 	TimeSplit *TimeSplitReport `json:"time_split,omitempty"`
@@ -76,8 +76,9 @@ type Spec struct {
 	Intercept float64
 	Weights   []float64
 	Threshold float64 // 0 means DefaultThreshold
-	// Shooter holds the player and team-season effects, nil for none.
-	Shooter *ShooterEffects
+	// Effects holds the player, team-season and action type effects, nil
+	// for none.
+	Effects *Effects
 	// Calibration maps the raw probability to the served one; the zero
 	// value is the identity.
 	Calibration Calibration
@@ -95,7 +96,7 @@ type Model struct {
 	intercept float64
 	weights   []float64
 	tr        *features.Transform
-	shooter   *ShooterEffects // nil: no shooter effects
+	effects   *Effects // nil: no effects
 	cal       Calibration     // Method is never "" once validated
 	metrics   Metrics
 	lineage   Lineage
@@ -109,7 +110,7 @@ func New(spec Spec) (*Model, error) {
 	}
 	m := &Model{
 		algorithm: spec.Algorithm, threshold: spec.Threshold, intercept: spec.Intercept,
-		weights: slices.Clone(spec.Weights), tr: spec.Transform, shooter: spec.Shooter, cal: spec.Calibration,
+		weights: slices.Clone(spec.Weights), tr: spec.Transform, effects: spec.Effects, cal: spec.Calibration,
 		metrics: spec.Metrics, lineage: spec.Lineage,
 	}
 	if err := m.validate(); err != nil {
@@ -150,6 +151,12 @@ func (m *Model) validate() error {
 	}
 	if m.cal.Method == "" {
 		m.cal.Method = CalibrationNone
+	}
+	if m.effects != nil {
+		// A copy: bind adds the frequency lookup of this model's transform.
+		e := *m.effects
+		e.bind(m.tr)
+		m.effects = &e
 	}
 	return nil
 }
@@ -193,12 +200,13 @@ func (m *Model) Weights() (float64, []float64) { return m.intercept, slices.Clon
 // probability.
 func (m *Model) Calibration() Calibration { return m.cal }
 
-// ShooterEffects returns the model's shooter effects, nil when it has none.
-func (m *Model) ShooterEffects() *ShooterEffects { return m.shooter }
+// Effects returns the model's identifier effects, nil when it has none.
+func (m *Model) Effects() *Effects { return m.effects }
 
 // ScoreSeed returns the probability that a shot with these 39 seed values
-// (the /predict body, unscaled) is made, by a shooter the body does not
-// name: the league average. It does not allocate. Values are not checked:
+// (the /predict body, unscaled) is made. The body does not name the
+// shooter, so he is the league average; its action type counts through
+// Action_Type_Frequency. It does not allocate. Values are not checked:
 // a NaN or infinite input gives a NaN probability, so callers validate
 // what they receive.
 func (m *Model) ScoreSeed(seed *[nba.NumSeedFeatures]float64) float64 {
@@ -206,26 +214,31 @@ func (m *Model) ScoreSeed(seed *[nba.NumSeedFeatures]float64) float64 {
 }
 
 // ScoreShot returns the probability that a raw shot is made, through the
-// model's own transform and with its shooter's effects. It does not
-// allocate.
+// model's own transform and with the effects of its player, team-season
+// and action type. It does not allocate.
 func (m *Model) ScoreShot(s *nba.Shot) float64 {
 	seed := features.Seed(m.tr, s)
-	who := features.ShooterOf(s)
-	return m.score(&seed, &who)
+	ids := features.IdentifiersOf(s)
+	return m.score(&seed, &ids)
 }
 
-// score is the one scoring function: linear predictor, shooter effects
-// (who nil: the league average) and calibration. Every scorer (train's
-// evaluation, infer, predictd and through it apid) ends here.
-func (m *Model) score(seed *[nba.NumSeedFeatures]float64, who *features.Shooter) float64 {
+// score is the one scoring function: linear predictor, identifier effects
+// (ids nil: a /predict body, which carries only the action type's
+// frequency) and calibration. Every scorer (train's evaluation, infer,
+// predictd and through it apid) ends here.
+func (m *Model) score(seed *[nba.NumSeedFeatures]float64, ids *features.Identifiers) float64 {
 	var buf [features.MaxFeatures]float64
 	v := m.tr.Vector(seed, buf[:])
 	z := m.intercept
 	for i, x := range v {
 		z += m.weights[i] * x
 	}
-	if who != nil && m.shooter != nil {
-		z += m.shooter.offset(who)
+	if m.effects != nil {
+		if ids != nil {
+			z += m.effects.offset(ids)
+		} else {
+			z += m.effects.seedOffset(seed[features.SeedActionTypeFrequency])
+		}
 	}
 	if m.algorithm == AlgorithmLinear {
 		return m.cal.apply(math.Min(math.Max(z, 0), 1), math.NaN())
@@ -255,7 +268,7 @@ type fileJSON struct {
 	Intercept     float64             `json:"intercept"`
 	Weights       []float64           `json:"weights"`
 	Calibration   *Calibration        `json:"calibration"` // absent in version 1 files: the identity
-	Shooter       *ShooterEffects     `json:"shooter_effects,omitempty"`
+	Effects       *Effects            `json:"effects,omitempty"`
 	Metrics       Metrics             `json:"metrics"`
 	Lineage       Lineage             `json:"lineage"`
 	Transform     *features.Transform `json:"transform"`
@@ -266,7 +279,7 @@ func (m *Model) MarshalJSON() ([]byte, error) {
 	return json.Marshal(fileJSON{
 		Format: Format, FormatVersion: FormatVersion, Version: m.version, Algorithm: m.algorithm,
 		Threshold: m.threshold, SeedFeatures: nba.SeedFeatures[:], Features: m.tr.Features(),
-		Intercept: m.intercept, Weights: m.weights, Calibration: &m.cal, Shooter: m.shooter,
+		Intercept: m.intercept, Weights: m.weights, Calibration: &m.cal, Effects: m.effects,
 		Metrics: m.metrics, Lineage: m.lineage, Transform: m.tr,
 	})
 }
@@ -293,7 +306,7 @@ func Decode(b []byte) (*Model, error) {
 	}
 	m := &Model{
 		version: f.Version, algorithm: f.Algorithm, threshold: f.Threshold, intercept: f.Intercept,
-		weights: f.Weights, tr: f.Transform, shooter: f.Shooter, metrics: f.Metrics, lineage: f.Lineage,
+		weights: f.Weights, tr: f.Transform, effects: f.Effects, metrics: f.Metrics, lineage: f.Lineage,
 	}
 	if f.Calibration != nil {
 		m.cal = *f.Calibration

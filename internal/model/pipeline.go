@@ -16,16 +16,16 @@ type Data struct {
 	X        *Matrix
 	Y        []int8
 	Games    []int32
-	Shooters []features.Shooter
+	IDs      []features.Identifiers
 	Dates    []int32 // YYYYMMDD
 }
 
 // Subset copies the rows idx.
 func (d *Data) Subset(idx []int) *Data {
 	X, y := d.X.Subset(idx, d.Y)
-	out := &Data{X: X, Y: y, Games: make([]int32, len(idx)), Shooters: make([]features.Shooter, len(idx)), Dates: make([]int32, len(idx))}
+	out := &Data{X: X, Y: y, Games: make([]int32, len(idx)), IDs: make([]features.Identifiers, len(idx)), Dates: make([]int32, len(idx))}
 	for k, i := range idx {
-		out.Games[k], out.Shooters[k], out.Dates[k] = d.Games[i], d.Shooters[i], d.Dates[i]
+		out.Games[k], out.IDs[k], out.Dates[k] = d.Games[i], d.IDs[i], d.Dates[i]
 	}
 	return out
 }
@@ -36,15 +36,16 @@ type TrainOptions struct {
 	// C fixes the inverse L2 strength; 0 chooses it by the search. A fixed
 	// C still runs the folds once, for the choices below.
 	C float64
-	// Shooter lets cross-validation choose player and team-season effect
-	// strengths (including "off"); false leaves them off.
-	Shooter bool
+	// Effects lets cross-validation choose the strengths of the action
+	// type, player and team-season effects (each possibly "off"); false
+	// leaves them off.
+	Effects bool
 	// Calibrations are the candidate calibration methods, the simplest
 	// first; cross-validation picks one. Nil means CalibrationNone.
 	Calibrations []string
 	// Prior, when set, centres the weights' penalty on the prior model's
-	// weights (mapped into this transform's scaling) and the shooter
-	// effects on its effects.
+	// weights (mapped into this transform's scaling) and the effects on
+	// its effects.
 	Prior *Model
 	// Transform is the transform of d's matrix; needed with Prior.
 	Transform *features.Transform
@@ -56,13 +57,13 @@ type Trained struct {
 	Fit         *LogisticFit
 	C           float64
 	Search      *SearchResult
-	Shooter     *ShooterEffects
+	Effects     *Effects
 	Calibration Calibration
 	CV          *CVReport
 }
 
 // CVStep is the score of the held-out predictions after one step of the
-// model: the linear model alone, with shooter effects, then calibrated.
+// model: the linear model alone, with identifier effects, then calibrated.
 type CVStep struct {
 	Step    string  `json:"step"`
 	Metrics Metrics `json:"metrics"`
@@ -71,17 +72,16 @@ type CVStep struct {
 // Step names of CVReport and TimeSplitReport.
 const (
 	StepModel       = "model"
-	StepShooter     = "+shooter_effects"
+	StepEffects     = "+effects"
 	StepCalibration = "+calibration"
 	StepPrior       = "prior_alone"
 )
 
-// ShooterTrial is one pair of shooter effect strengths and its
+// EffectTrial is one set of effect strengths, by group, and its
 // cross-validated log loss. A strength of 0 is "off".
-type ShooterTrial struct {
-	PlayerL2     float64 `json:"player_l2"`
-	TeamSeasonL2 float64 `json:"team_season_l2"`
-	LogLoss      float64 `json:"cv_log_loss"`
+type EffectTrial struct {
+	L2      map[string]float64 `json:"l2"`
+	LogLoss float64            `json:"cv_log_loss"`
 }
 
 // CVReport is the game-grouped cross-validation behind a model's choices.
@@ -90,10 +90,20 @@ type ShooterTrial struct {
 type CVReport struct {
 	Rows          int                `json:"rows"`
 	Folds         int                `json:"folds"`
-	ShooterTrials []ShooterTrial     `json:"shooter_trials,omitempty"`
-	Shooter       *ShooterTrial      `json:"shooter,omitempty"` // the chosen strengths
+	EffectTrials  []EffectTrial      `json:"effect_trials,omitempty"`
+	Effects       *EffectTrial       `json:"effects,omitempty"` // the chosen strengths
 	Calibration   *CalibrationChoice `json:"calibration,omitempty"`
 	Steps         []CVStep           `json:"steps"`
+
+	effectL2 [numGroups]float64 // the chosen strengths, by group index
+}
+
+func l2Map(l2 [numGroups]float64) map[string]float64 {
+	out := map[string]float64{}
+	for g, name := range Groups() {
+		out[name] = l2[g]
+	}
+	return out
 }
 
 // Final returns the metrics of the last step: the model as it is served.
@@ -114,16 +124,16 @@ type TimeSplitReport struct {
 // Final returns the metrics of the last step.
 func (r *TimeSplitReport) Final() Metrics { return r.Steps[len(r.Steps)-1].Metrics }
 
-// shooterGrid are the strengths (prior precision in shots) the search tries
-// for each effect, 0 being "off". One decade in about three steps covers a
+// effectGrid are the strengths (prior precision in shots) the search tries
+// for each effect group, 0 being "off". One decade in about three steps covers a
 // player who must take a handful of shots to move the needle to one who
 // needs hundreds.
-var shooterGrid = [...]float64{0, 5, 15, 50, 150, 500}
+var effectGrid = [...]float64{0, 1, 2, 5, 15, 50, 150, 500}
 
 // Train fits a logistic model with the procedure of the pipeline: C by
 // game-grouped cross-validation on a subsample, the fit on all rows, then on
-// the same folds the shooter effects' strengths and the calibration, each
-// chosen by held-out log loss, and the effects fitted on all rows.
+// the same folds the effects' strengths and the calibration, each chosen by
+// held-out log loss, and the effects fitted on all rows.
 func Train(ctx context.Context, d *Data, opt TrainOptions) (*Trained, error) {
 	var centre []float64
 	var prior *priorMap
@@ -156,13 +166,15 @@ func Train(ctx context.Context, d *Data, opt TrainOptions) (*Trained, error) {
 		return nil, err
 	}
 	out.CV = cv
-	if cv.Shooter != nil && (cv.Shooter.PlayerL2 > 0 || cv.Shooter.TeamSeasonL2 > 0) {
+	if cv.Effects != nil && cv.effectL2 != ([numGroups]float64{}) {
 		z := make([]float64, d.X.Rows)
 		for i := range z {
 			z[i] = fit.Intercept + dot(fit.Weights, d.X.Row(i))
 		}
-		out.Shooter = FitShooterEffects(z, d.Y, d.Shooters, ShooterOptions{
-			PlayerL2: cv.Shooter.PlayerL2, TeamSeasonL2: cv.Shooter.TeamSeasonL2, Prior: prior.shooter()})
+		out.Effects = FitEffects(z, d.Y, d.IDs, EffectOptions{L2: cv.effectL2, Prior: prior.effects()})
+		if opt.Transform != nil {
+			out.Effects.bind(opt.Transform)
+		}
 	}
 	out.Calibration = Calibration{Method: CalibrationNone}
 	if cv.Calibration != nil {
@@ -176,7 +188,7 @@ func (t *Trained) Probabilities(d *Data) []float64 {
 	p := make([]float64, d.X.Rows)
 	for i := range p {
 		z := t.Fit.Intercept + dot(t.Fit.Weights, d.X.Row(i))
-		z += t.Shooter.offset(&d.Shooters[i])
+		z += t.Effects.offset(&d.IDs[i])
 		p[i] = t.Calibration.apply(sigmoid(z), z)
 	}
 	return p
@@ -186,9 +198,9 @@ func (t *Trained) Probabilities(d *Data) []float64 {
 // folds of the search, and scores each step on the held-out rows.
 func crossValidate(cv *cvFolds, d *Data, opt TrainOptions, prior *priorMap) (*CVReport, error) {
 	n := len(cv.idx)
-	who := make([]features.Shooter, n)
+	who := make([]features.Identifiers, n)
 	for k, i := range cv.idx {
-		who[k] = d.Shooters[i]
+		who[k] = d.IDs[i]
 	}
 	// z[f][k]: the logit of subsample row k under fold f's fit.
 	z := make([][]float64, cv.folds)
@@ -208,8 +220,8 @@ func crossValidate(cv *cvFolds, d *Data, opt TrainOptions, prior *priorMap) (*CV
 	}
 	rep.Steps = append(rep.Steps, CVStep{StepModel, Evaluate(held, cv.y, 0.5)})
 
-	if opt.Shooter {
-		heldShooter := func(pl, tl float64) []float64 {
+	if opt.Effects {
+		heldOut := func(l2 [numGroups]float64) []float64 {
 			out := make([]float64, n)
 			for f := range cv.folds {
 				if z[f] == nil {
@@ -217,13 +229,13 @@ func crossValidate(cv *cvFolds, d *Data, opt TrainOptions, prior *priorMap) (*CV
 				}
 				var trZ []float64
 				var trY []int8
-				var trW []features.Shooter
+				var trW []features.Identifiers
 				for k := range n {
 					if cv.fold[k] != f {
 						trZ, trY, trW = append(trZ, z[f][k]), append(trY, cv.y[k]), append(trW, who[k])
 					}
 				}
-				e := FitShooterEffects(trZ, trY, trW, ShooterOptions{PlayerL2: pl, TeamSeasonL2: tl, Prior: prior.shooter()})
+				e := FitEffects(trZ, trY, trW, EffectOptions{L2: l2, Prior: prior.effects()})
 				for k := range n {
 					if cv.fold[k] == f {
 						out[k] = sigmoid(z[f][k] + e.offset(&who[k]))
@@ -232,30 +244,29 @@ func crossValidate(cv *cvFolds, d *Data, opt TrainOptions, prior *priorMap) (*CV
 			}
 			return out
 		}
-		// Coordinate search: the player strength with team-seasons off,
-		// then the team-season strength given it. Ties keep the
-		// smaller effect (the larger λ, or off).
-		best := ShooterTrial{LogLoss: rep.Steps[0].Metrics.LogLoss}
-		bestP := held
-		try := func(pl, tl float64) {
-			p := heldShooter(pl, tl)
-			tr := ShooterTrial{PlayerL2: pl, TeamSeasonL2: tl, LogLoss: Evaluate(p, cv.y, 0.5).LogLoss}
-			rep.ShooterTrials = append(rep.ShooterTrials, tr)
-			if tr.LogLoss < best.LogLoss {
-				best, bestP = tr, p
+		// Coordinate search, one group at a time in the order of Groups,
+		// each given the strengths already chosen. A group stays off
+		// unless it lowers the held-out log loss.
+		var best [numGroups]float64
+		bestLL, bestP := rep.Steps[0].Metrics.LogLoss, held
+		rep.EffectTrials = append(rep.EffectTrials, EffectTrial{L2: l2Map(best), LogLoss: bestLL})
+		for g := range numGroups {
+			cur := best
+			for _, l := range effectGrid[1:] {
+				try := cur
+				try[g] = l
+				p := heldOut(try)
+				ll := Evaluate(p, cv.y, 0.5).LogLoss
+				rep.EffectTrials = append(rep.EffectTrials, EffectTrial{L2: l2Map(try), LogLoss: ll})
+				if ll < bestLL {
+					best, bestLL, bestP = try, ll, p
+				}
 			}
 		}
-		rep.ShooterTrials = append(rep.ShooterTrials, best)
-		for _, l := range shooterGrid[1:] {
-			try(l, 0)
-		}
-		pl := best.PlayerL2
-		for _, l := range shooterGrid[1:] {
-			try(pl, l)
-		}
-		rep.Shooter = &best
+		rep.Effects = &EffectTrial{L2: l2Map(best), LogLoss: bestLL}
+		rep.effectL2 = best
 		held = bestP
-		rep.Steps = append(rep.Steps, CVStep{StepShooter, Evaluate(held, cv.y, 0.5)})
+		rep.Steps = append(rep.Steps, CVStep{StepEffects, Evaluate(held, cv.y, 0.5)})
 	}
 
 	if len(opt.Calibrations) > 0 {
@@ -269,7 +280,7 @@ func crossValidate(cv *cvFolds, d *Data, opt TrainOptions, prior *priorMap) (*CV
 	if prior != nil {
 		p := make([]float64, n)
 		for k := range n {
-			zk := prior.intercept + dot(prior.centre, cv.sub.Row(k)) + prior.model.shooter.offset(&who[k])
+			zk := prior.intercept + dot(prior.centre, cv.sub.Row(k)) + prior.model.effects.offset(&who[k])
 			p[k] = prior.model.cal.apply(sigmoid(zk), zk)
 		}
 		// The prior never saw these rows: all of them are held out.
@@ -286,11 +297,11 @@ type priorMap struct {
 	matched   int
 }
 
-func (p *priorMap) shooter() *ShooterEffects {
+func (p *priorMap) effects() *Effects {
 	if p == nil {
 		return nil
 	}
-	return p.model.shooter
+	return p.model.effects
 }
 
 // mapPrior expresses a prior model's weights in the scaling of tr: a
@@ -372,12 +383,12 @@ func ValidateTimeSplit(ctx context.Context, d *Data, frac float64, opt TrainOpti
 	}
 	rep := &TimeSplitReport{Cutoff: cutoff, Fraction: frac, TrainRows: len(tri), ValidRows: len(vai)}
 	base := *t
-	base.Shooter, base.Calibration = nil, Calibration{Method: CalibrationNone}
+	base.Effects, base.Calibration = nil, Calibration{Method: CalibrationNone}
 	rep.Steps = append(rep.Steps, CVStep{StepModel, Evaluate(base.Probabilities(va), va.Y, 0.5)})
-	if opt.Shooter {
-		withShooter := base
-		withShooter.Shooter = t.Shooter
-		rep.Steps = append(rep.Steps, CVStep{StepShooter, Evaluate(withShooter.Probabilities(va), va.Y, 0.5)})
+	if opt.Effects {
+		withEffects := base
+		withEffects.Effects = t.Effects
+		rep.Steps = append(rep.Steps, CVStep{StepEffects, Evaluate(withEffects.Probabilities(va), va.Y, 0.5)})
 	}
 	if len(opt.Calibrations) > 0 {
 		rep.Steps = append(rep.Steps, CVStep{StepCalibration, Evaluate(t.Probabilities(va), va.Y, 0.5)})
@@ -389,7 +400,7 @@ func ValidateTimeSplit(ctx context.Context, d *Data, frac float64, opt TrainOpti
 		}
 		p := make([]float64, va.X.Rows)
 		for i := range p {
-			z := pm.intercept + dot(pm.centre, va.X.Row(i)) + pm.model.shooter.offset(&va.Shooters[i])
+			z := pm.intercept + dot(pm.centre, va.X.Row(i)) + pm.model.effects.offset(&va.IDs[i])
 			p[i] = pm.model.cal.apply(sigmoid(z), z)
 		}
 		rep.Steps = append([]CVStep{{StepPrior, Evaluate(p, va.Y, 0.5)}}, rep.Steps...)
