@@ -96,8 +96,8 @@ type Model struct {
 	intercept float64
 	weights   []float64
 	tr        *features.Transform
-	effects   *Effects // nil: no effects
-	cal       Calibration     // Method is never "" once validated
+	effects   *Effects    // nil: no effects
+	cal       Calibration // Method is never "" once validated
 	metrics   Metrics
 	lineage   Lineage
 }

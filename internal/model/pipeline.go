@@ -13,11 +13,11 @@ import (
 // Data is a labelled training set: the design matrix and, per row, the
 // label, the game (the unit of every split), the shooter and the game date.
 type Data struct {
-	X        *Matrix
-	Y        []int8
-	Games    []int32
-	IDs      []features.Identifiers
-	Dates    []int32 // YYYYMMDD
+	X     *Matrix
+	Y     []int8
+	Games []int32
+	IDs   []features.Identifiers
+	Dates []int32 // YYYYMMDD
 }
 
 // Subset copies the rows idx.
@@ -88,12 +88,12 @@ type EffectTrial struct {
 // Every probability it scores is held out: predicted by a fit that did not
 // see the shot's game.
 type CVReport struct {
-	Rows          int                `json:"rows"`
-	Folds         int                `json:"folds"`
-	EffectTrials  []EffectTrial      `json:"effect_trials,omitempty"`
-	Effects       *EffectTrial       `json:"effects,omitempty"` // the chosen strengths
-	Calibration   *CalibrationChoice `json:"calibration,omitempty"`
-	Steps         []CVStep           `json:"steps"`
+	Rows         int                `json:"rows"`
+	Folds        int                `json:"folds"`
+	EffectTrials []EffectTrial      `json:"effect_trials,omitempty"`
+	Effects      *EffectTrial       `json:"effects,omitempty"` // the chosen strengths
+	Calibration  *CalibrationChoice `json:"calibration,omitempty"`
+	Steps        []CVStep           `json:"steps"`
 
 	effectL2 [numGroups]float64 // the chosen strengths, by group index
 }
