@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -302,6 +303,7 @@ type fakeMLflow struct {
 	calls    []string
 	artifact []byte
 	params   map[string]string
+	metrics  map[string]float64
 }
 
 func (f *fakeMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -320,11 +322,18 @@ func (f *fakeMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"run":{"info":{"run_id":"run42","experiment_id":"7","artifact_uri":"mlflow-artifacts:/7/run42/artifacts"}}}`)
 	case strings.HasSuffix(r.URL.Path, "/runs/log-batch"):
 		var req struct {
-			Params []struct{ Key, Value string } `json:"params"`
+			Params  []struct{ Key, Value string } `json:"params"`
+			Metrics []struct {
+				Key   string
+				Value float64
+			} `json:"metrics"`
 		}
 		json.Unmarshal(body, &req)
 		for _, p := range req.Params {
 			f.params[p.Key] = p.Value
+		}
+		for _, m := range req.Metrics {
+			f.metrics[m.Key] = m.Value
 		}
 		io.WriteString(w, `{}`)
 	case r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/mlflow-artifacts/artifacts/7/run42/artifacts/"):
@@ -341,7 +350,7 @@ func (f *fakeMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestMLflow(t *testing.T) {
 	t.Parallel()
 	dir := synthetic(t, 7, 3000)
-	fake := &fakeMLflow{params: map[string]string{}}
+	fake := &fakeMLflow{params: map[string]string{}, metrics: map[string]float64{}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	rec, _, err := runTrain(t, dir, map[string]string{"MLFLOW_TRACKING_URI": srv.URL})
@@ -357,8 +366,26 @@ func TestMLflow(t *testing.T) {
 	if !bytes.Equal(fake.artifact, model) {
 		t.Errorf("artifact uploaded (%d bytes) is not the model file (%d bytes)", len(fake.artifact), len(model))
 	}
-	if fake.params["C"] == "" || fake.params["algorithm"] != "logistic_regression" {
+	if fake.params["C"] == "" || fake.params["algorithm"] != "logistic_regression" || fake.params["calibration_method"] != rec.Calibration {
 		t.Errorf("params logged: %v", fake.params)
+	}
+	// Calibration is measured wherever quality is: on the test rows, in
+	// each CV step, on the latest games, with the reliability table.
+	for k, want := range map[string]float64{
+		"calibration_error":                  rec.Challenger.CalibrationError,
+		"cv_model_calibration_error":         rec.CV.Steps[0].Metrics.CalibrationError,
+		"cv_calibration_log_loss":            rec.CV.Final().LogLoss,
+		"time_split_model_calibration_error": rec.TimeSplit.Steps[0].Metrics.CalibrationError,
+		"reliability_bin_10_observed_rate":   rec.Challenger.Reliability[9].ObservedRate,
+		"reliability_bin_01_mean_predicted":  rec.Challenger.Reliability[0].MeanPredicted,
+	} {
+		got, ok := fake.metrics[k]
+		if !ok || math.Abs(got-want) > 1e-12 {
+			t.Errorf("MLflow metric %s = %v (logged %v), want %v", k, got, ok, want)
+		}
+	}
+	if _, ok := fake.metrics["champion_calibration_error"]; ok {
+		t.Error("champion metrics logged on a run without a champion")
 	}
 	// The local record says the same.
 	var local RunRecord
