@@ -63,6 +63,18 @@ func TestScoreNoAllocations(t *testing.T) {
 	if n := testing.AllocsPerRun(200, func() { m.ScoreShot(&fx.shots[1]) }); n != 0 {
 		t.Errorf("ScoreShot allocates %v times, want 0", n)
 	}
+	// With effects of every group and each calibration.
+	e := FitEffects(make([]float64, len(fx.shots)), fx.y, dataOf(fx).IDs, EffectOptions{L2: [numGroups]float64{10, 10, 10}})
+	iso, _ := FitCalibration(CalibrationIsotonic, []float64{0.2, 0.4, 0.6, 0.8}, []int8{0, 1, 0, 1})
+	for _, c := range []Calibration{{Method: CalibrationPlatt, A: 0.9, B: 0.1}, iso} {
+		mc := withCalibration(t, m, c, e)
+		if n := testing.AllocsPerRun(200, func() { mc.ScoreSeed(&seed) }); n != 0 {
+			t.Errorf("%s: ScoreSeed allocates %v times, want 0", c, n)
+		}
+		if n := testing.AllocsPerRun(200, func() { mc.ScoreShot(&fx.shots[1]) }); n != 0 {
+			t.Errorf("%s: ScoreShot allocates %v times, want 0", c, n)
+		}
+	}
 }
 
 func TestSaveLoadRoundTrip(t *testing.T) {
