@@ -208,7 +208,8 @@ func parseKey(g int, k string) (effectKey, error) {
 // EffectOptions configure FitEffects.
 type EffectOptions struct {
 	// L2 is each group's strength, in the order of Groups' indexes
-	// (action type, player, team-season); 0 leaves a group off.
+	// (action type, player, team-season); 0 leaves a group off, or with a
+	// Prior, holds it at the prior's values (an infinite strength).
 	L2 [numGroups]float64
 	// Prior centres the penalty on a prior model's effects instead of 0,
 	// so a player the prior knew starts from his old effect, and one the
@@ -229,8 +230,13 @@ func FitEffects(z []float64, y []int8, ids []features.Identifiers, opt EffectOpt
 	e := &Effects{L2: opt.L2}
 	var active []int
 	for g, l := range opt.L2 {
-		if l > 0 {
+		switch {
+		case l > 0:
 			active = append(active, g)
+		case opt.Prior != nil && opt.Prior.values[g] != nil:
+			// Held at the prior: its values and the strength they were
+			// fitted with.
+			e.values[g], e.L2[g] = opt.Prior.values[g], opt.Prior.L2[g]
 		}
 	}
 	if len(active) == 0 {
@@ -266,11 +272,19 @@ func FitEffects(z []float64, y []int8, ids []features.Identifiers, opt EffectOpt
 		gr.gr, gr.hs = make([]float64, len(gr.keys)), make([]float64, len(gr.keys))
 		gs[g] = gr
 	}
-	// off[i] is the sum of every active group's current offset for row i.
+	// off[i] is the sum of every group's current offset for row i, held
+	// groups included.
 	off := make([]float64, len(z))
 	for _, g := range active {
 		for i := range off {
 			off[i] += gs[g].b[gs[g].of[i]]
+		}
+	}
+	for g, m := range e.values {
+		if m != nil && opt.L2[g] == 0 {
+			for i := range off {
+				off[i] += m[keyOf(g, &ids[i])]
+			}
 		}
 	}
 	for range maxEffectSweeps {

@@ -166,7 +166,7 @@ func Train(ctx context.Context, d *Data, opt TrainOptions) (*Trained, error) {
 		return nil, err
 	}
 	out.CV = cv
-	if cv.Effects != nil && cv.effectL2 != ([numGroups]float64{}) {
+	if cv.Effects != nil && (cv.effectL2 != [numGroups]float64{} || prior.effects() != nil) {
 		z := make([]float64, d.X.Rows)
 		for i := range z {
 			z[i] = fit.Intercept + dot(fit.Weights, d.X.Row(i))
@@ -247,8 +247,13 @@ func crossValidate(cv *cvFolds, d *Data, opt TrainOptions, prior *priorMap) (*CV
 		// Coordinate search, one group at a time in the order of Groups,
 		// each given the strengths already chosen. A group stays off
 		// unless it lowers the held-out log loss.
+		// All strengths 0: no effects, or the prior's effects held.
 		var best [numGroups]float64
-		bestLL, bestP := rep.Steps[0].Metrics.LogLoss, held
+		bestP := held
+		if prior.effects() != nil {
+			bestP = heldOut(best)
+		}
+		bestLL := Evaluate(bestP, cv.y, 0.5).LogLoss
 		rep.EffectTrials = append(rep.EffectTrials, EffectTrial{L2: l2Map(best), LogLoss: bestLL})
 		for g := range numGroups {
 			cur := best
@@ -280,7 +285,7 @@ func crossValidate(cv *cvFolds, d *Data, opt TrainOptions, prior *priorMap) (*CV
 	if prior != nil {
 		p := make([]float64, n)
 		for k := range n {
-			zk := prior.intercept + dot(prior.centre, cv.sub.Row(k)) + prior.model.effects.offset(&who[k])
+			zk := prior.intercept + dot(prior.weights, cv.sub.Row(k)) + prior.model.effects.offset(&who[k])
 			p[k] = prior.model.cal.apply(sigmoid(zk), zk)
 		}
 		// The prior never saw these rows: all of them are held out.
@@ -293,7 +298,8 @@ func crossValidate(cv *cvFolds, d *Data, opt TrainOptions, prior *priorMap) (*CV
 type priorMap struct {
 	model     *Model
 	intercept float64
-	centre    []float64 // per feature of the new transform
+	weights   []float64 // per feature of the new transform
+	centre    []float64 // intercept then weights: LogisticOptions.Centre
 	matched   int
 }
 
@@ -317,7 +323,7 @@ func mapPrior(prior *Model, tr *features.Transform) (*priorMap, error) {
 	for i, name := range prior.tr.Features() {
 		pos[name] = i
 	}
-	out := &priorMap{model: prior, intercept: prior.intercept, centre: make([]float64, tr.NumFeatures())}
+	out := &priorMap{model: prior, intercept: prior.intercept, weights: make([]float64, tr.NumFeatures())}
 	for j, name := range tr.Features() {
 		i, ok := pos[name]
 		if !ok {
@@ -326,7 +332,7 @@ func mapPrior(prior *Model, tr *features.Transform) (*priorMap, error) {
 		m0, s0 := prior.tr.Scale(i)
 		m, s := tr.Scale(j)
 		w0 := prior.weights[i]
-		out.centre[j] = w0 * s / s0
+		out.weights[j] = w0 * s / s0
 		out.intercept += w0 * (m - m0) / s0
 		out.matched++
 	}
@@ -336,6 +342,7 @@ func mapPrior(prior *Model, tr *features.Transform) (*priorMap, error) {
 	if !finite(out.intercept) {
 		return nil, fmt.Errorf("prior %s: mapped intercept %v is not finite", prior.file, out.intercept)
 	}
+	out.centre = append([]float64{out.intercept}, out.weights...)
 	return out, nil
 }
 
@@ -400,7 +407,7 @@ func ValidateTimeSplit(ctx context.Context, d *Data, frac float64, opt TrainOpti
 		}
 		p := make([]float64, va.X.Rows)
 		for i := range p {
-			z := pm.intercept + dot(pm.centre, va.X.Row(i)) + pm.model.effects.offset(&va.IDs[i])
+			z := pm.intercept + dot(pm.weights, va.X.Row(i)) + pm.model.effects.offset(&va.IDs[i])
 			p[i] = pm.model.cal.apply(sigmoid(z), z)
 		}
 		rep.Steps = append([]CVStep{{StepPrior, Evaluate(p, va.Y, 0.5)}}, rep.Steps...)
