@@ -184,4 +184,3 @@ func probability(t *testing.T, r response) float64 {
 	}
 	return p
 }
-
