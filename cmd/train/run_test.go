@@ -101,54 +101,58 @@ func runTrain(tb testing.TB, dir string, env map[string]string, args ...string) 
 }
 
 // TestSampleQuality runs process → featurize → train on the real 1000-row
-// sample, split by game as the pipeline does, and prints, for the model
-// before shooter effects and calibration (--features v1) and for each step
-// of the default model, ROC AUC, log loss, Brier and calibration error on
-// three sets of shots the step did not see: game-grouped 5-fold CV on the
-// training split, the latest 20% of the training split's games (trained on
-// the earlier ones), and the held-out test games. It holds the default
-// model to the original system's level on the test games (ROC AUC ≥ 0.61,
-// log loss ≤ 0.68), and checks that every step the CV chose did not lose
-// log loss in CV, the criterion it was chosen by. The README's quality
-// table is its output: go test ./cmd/train -run SampleQuality -v.
+// sample, split by game as the pipeline does, once per change (each row
+// adds one to the row before), and prints ROC AUC, log loss, Brier and
+// calibration error on three sets of shots the model did not see:
+// game-grouped 5-fold CV on the training split, the latest 20% of the
+// training split's games (the whole procedure rerun on the earlier ones),
+// and the held-out test games. It holds the default model to the original
+// system's level on the test games (ROC AUC ≥ 0.61, log loss ≤ 0.68), and
+// checks that no CV choice raised the held-out log loss, the criterion it
+// was made by. The README's quality table is its output:
+//
+//	NBA_SAMPLE_CSV=path/to/sample.csv go test ./cmd/train -run SampleQuality -v
 func TestSampleQuality(t *testing.T) {
 	t.Parallel()
 	dir := prepare(t, sampledata.Path(t))
-	type row struct {
-		name, set string
-		m         model.Metrics
+	steps := []struct {
+		change string
+		args   []string
+	}{
+		{"before: v1 features (Action_Type_Frequency), no effects, no calibration", []string{"--features", "v1", "--effects", "off", "--calibration", "none"}},
+		{"Action_Plain replaces Action_Type_Frequency", []string{"--effects", "off", "--calibration", "none"}},
+		{"+ action type, player and team-season effects (CV-chosen)", []string{"--calibration", "none"}},
+		{"+ calibration (CV-chosen): the default", nil},
 	}
-	var table []row
-	add := func(name string, rec *RunRecord) {
-		for _, s := range rec.CV.Steps {
-			table = append(table, row{name + " " + s.Step, "grouped 5-fold CV", s.Metrics})
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n| change | grouped 5-fold CV | latest 20%% of games | test games |\n|---|---|---|---|\n")
+	cell := func(m model.Metrics) string {
+		return fmt.Sprintf("%.4f / %.4f / %.4f / %.4f", m.ROCAUC, m.LogLoss, m.Brier, m.CalibrationError)
+	}
+	var def *RunRecord
+	for _, st := range steps {
+		rec, _, err := runTrain(t, dir, nil, append([]string{"--promote", "never"}, st.args...)...)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if rec.TimeSplit != nil {
-			for _, s := range rec.TimeSplit.Steps {
-				table = append(table, row{name + " " + s.Step, fmt.Sprintf("latest games (from %d)", rec.TimeSplit.Cutoff), s.Metrics})
-			}
+		if rec.TimeSplit == nil {
+			t.Fatalf("%s: no time split (%s)", st.change, rec.TimeSplitError)
 		}
-		table = append(table, row{name + " as served", "test games", rec.Challenger})
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", st.change, cell(rec.CV.Final()), cell(rec.TimeSplit.Final()), cell(rec.Challenger))
+		def = rec
 	}
-	v1, _, err := runTrain(t, dir, nil, "--features", "v1", "--effects", "off", "--calibration", "none", "--promote", "never")
-	if err != nil {
-		t.Fatal(err)
+	fmt.Fprintf(&b, "\ncells: ROC AUC / log loss / Brier / calibration error; CV on %d training shots, latest games from %d (%d shots, trained on %d), %d test shots\n",
+		def.CV.Rows, def.TimeSplit.Cutoff, def.TimeSplit.ValidRows, def.TimeSplit.TrainRows, def.Challenger.Rows)
+	fmt.Fprintf(&b, "default: C %.4g, effects %v, calibration %s; calibration trials:", def.Hyperparameters["C"], def.CV.Effects.L2, def.Calibration)
+	for _, tr := range def.CV.Calibration.Trials {
+		fmt.Fprintf(&b, " %s %.4f,", tr.Method, tr.LogLoss)
 	}
-	if v1.Features != 26 || len(v1.CV.Steps) != 2 || v1.CV.Steps[1].Metrics.LogLoss != v1.CV.Steps[0].Metrics.LogLoss {
-		t.Errorf("v1: %d features, CV steps %+v; want 26, and calibration none changing nothing", v1.Features, v1.CV.Steps)
+	b.WriteString("\nreliability of the default model on the test games (bin: mean predicted, observed, shots):\n")
+	for _, bin := range def.Challenger.Reliability {
+		fmt.Fprintf(&b, "  %2d: %.3f %.3f %d\n", bin.Bin, bin.MeanPredicted, bin.ObservedRate, bin.Count)
 	}
-	add("v1 (before)", v1)
-	def, _, err := runTrain(t, dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	add("default", def)
-	v1e, _, err := runTrain(t, dir, nil, "--features", "v1", "--promote", "never")
-	if err != nil {
-		t.Fatal(err)
-	}
-	add("v1 features", v1e)
-	t.Logf("v1 features: effects chosen: %+v; calibration: %s", v1e.CV.Effects, v1e.Calibration)
+	t.Log(b.String())
+
 	m := def.Challenger
 	if def.Features != 26 {
 		t.Errorf("default: %d features, want 26", def.Features)
@@ -156,31 +160,19 @@ func TestSampleQuality(t *testing.T) {
 	if m.ROCAUC < 0.61 || m.LogLoss > 0.68 {
 		t.Errorf("default on the test games: ROC AUC %.4f, log loss %.4f; want ≥ 0.61 and ≤ 0.68", m.ROCAUC, m.LogLoss)
 	}
-	if def.Search == nil || def.CV == nil || def.TimeSplit == nil || def.Calibration == "" {
-		t.Fatalf("default: search %v, CV %v, time split %v, calibration %q: want all recorded", def.Search != nil, def.CV != nil, def.TimeSplit != nil, def.Calibration)
+	if def.Search == nil || def.Calibration == "" || len(def.CV.Steps) != 3 {
+		t.Fatalf("default: search %v, calibration %q, CV steps %+v: want all recorded", def.Search != nil, def.Calibration, def.CV.Steps)
 	}
 	for k := 1; k < len(def.CV.Steps); k++ {
 		if a, b := def.CV.Steps[k-1].Metrics.LogLoss, def.CV.Steps[k].Metrics.LogLoss; b > a+1e-12 {
-			t.Errorf("CV step %s raised the held-out log loss from %.5f to %.5f: the choice must never lose on its own criterion", def.CV.Steps[k].Step, a, b)
+			t.Errorf("CV step %s raised the held-out log loss from %.5f to %.5f: a choice must never lose on its own criterion", def.CV.Steps[k].Step, a, b)
 		}
 	}
 	lin, _, err := runTrain(t, dir, nil, "--algorithm", "linear", "--promote", "never")
 	if err != nil {
 		t.Fatal(err)
 	}
-	table = append(table, row{"linear baseline as served", "test games", lin.Challenger})
-
-	t.Logf("effects chosen: %+v; calibration: %s; C = %v", def.CV.Effects, def.Calibration, def.Hyperparameters["C"])
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n| model | shots scored | rows | ROC AUC | log loss | Brier | calibration error |\n|---|---|---|---|---|---|---|\n")
-	for _, r := range table {
-		fmt.Fprintf(&b, "| %s | %s | %d | %.4f | %.4f | %.4f | %.4f |\n", r.name, r.set, r.m.Rows, r.m.ROCAUC, r.m.LogLoss, r.m.Brier, r.m.CalibrationError)
-	}
-	t.Log(b.String())
-	t.Logf("reliability of the default model on the test games:")
-	for _, bin := range m.Reliability {
-		t.Logf("  bin %2d: mean predicted %.3f, observed %.3f, %d shots", bin.Bin, bin.MeanPredicted, bin.ObservedRate, bin.Count)
-	}
+	t.Logf("linear baseline on the test games: %s", cell(lin.Challenger))
 }
 
 // TestChampionChallenger walks the promotion rules on one data set.
