@@ -143,6 +143,7 @@ func TestSampleQuality(t *testing.T) {
 	}
 	fmt.Fprintf(&b, "\ncells: ROC AUC / log loss / Brier / calibration error; CV on %d training shots, latest games from %d (%d shots, trained on %d), %d test shots\n",
 		def.CV.Rows, def.TimeSplit.Cutoff, def.TimeSplit.ValidRows, def.TimeSplit.TrainRows, def.Challenger.Rows)
+	fmt.Fprintf(&b, "base rates: training %.3f, latest games %.3f, test games %.3f\n", def.CV.Final().BaseRate, def.TimeSplit.Final().BaseRate, def.Challenger.BaseRate)
 	fmt.Fprintf(&b, "default: C %.4g, effects %v, calibration %s; calibration trials:", def.Hyperparameters["C"], def.CV.Effects.L2, def.Calibration)
 	for _, tr := range def.CV.Calibration.Trials {
 		fmt.Fprintf(&b, " %s %.4f,", tr.Method, tr.LogLoss)
