@@ -195,6 +195,7 @@ func TestChampionChallenger(t *testing.T) {
 		{"never", []string{"--promote", "never", "--seed", "7"}, false, "discarded/model_best_lr-v4-", reasonNever},
 		{"log loss with an impossible margin", []string{"--metric", "log_loss", "--min-improvement", "1", "--C", "0.0001"}, false, "discarded/model_best_lr-v5-", reasonNotBetter},
 		{"a much worse challenger", []string{"--C", "0.00001"}, false, "discarded/model_best_lr-v6-", reasonNotBetter},
+		{"calibration error with an impossible margin", []string{"--metric", "calibration_error", "--min-improvement", "1"}, false, "discarded/model_best_lr-v7-", reasonNotBetter},
 	}
 	for _, st := range steps {
 		os.Remove(signal)
@@ -222,6 +223,11 @@ func TestChampionChallenger(t *testing.T) {
 	bm, err := model.NewRegistry(models).BestModel()
 	if err != nil || bm.Version != 3 {
 		t.Errorf("champion %+v, %v; want v3", bm, err)
+	}
+	// The pointer carries the calibration error and its table.
+	raw, _ := os.ReadFile(filepath.Join(models, model.BestModelFile))
+	if !strings.Contains(string(raw), `"calibration_error"`) || len(bm.Reliability) != model.ReliabilityBins || bm.CalibrationError <= 0 {
+		t.Errorf("best_model_metrics.json lacks the calibration error or its table:\n%s", raw)
 	}
 	// The champion file scores through its own transform and is self-contained.
 	m, err := model.Load(filepath.Join(models, bm.Model))
@@ -431,6 +437,16 @@ func TestConfig(t *testing.T) {
 	if strings.Contains(s, "secret") || strings.Contains(s, `"tok"`) {
 		t.Errorf("--check-config shows a secret:\n%s", s)
 	}
+	// Calibration error is a promotion metric like the others.
+	out.Reset()
+	if err := run(t.Context(), []string{"train", "--check-config", "--metric", "calibration_error", "--calibration", "isotonic", "--effects", "off"}, envOf(nil), &out, &bytes.Buffer{}); err != nil {
+		t.Errorf("--metric calibration_error: %v", err)
+	}
+	for _, want := range []string{`"metric": "calibration_error"`, `"calibration": "isotonic"`, `"effects": "off"`, `"time_holdout": 0.2`, `"prior": ""`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--check-config lacks %s:\n%s", want, out.String())
+		}
+	}
 	for _, tt := range []struct {
 		args []string
 		env  map[string]string
@@ -443,6 +459,10 @@ func TestConfig(t *testing.T) {
 		{[]string{"--threshold", "1"}, nil, "--threshold"},
 		{nil, map[string]string{EnvSeed: "-1"}, EnvSeed},
 		{nil, map[string]string{"LOG_TO_MLFLOW": "maybe"}, "LOG_TO_MLFLOW"},
+		{[]string{"--effects", "some"}, nil, "--effects"},
+		{[]string{"--calibration", "beta"}, nil, "--calibration"},
+		{[]string{"--time-holdout", "1"}, nil, "--time-holdout"},
+		{[]string{"--prior", "x.json", "--algorithm", "linear"}, nil, "--prior"},
 	} {
 		err := run(t.Context(), append([]string{"train", "--check-config"}, tt.args...), envOf(tt.env), &bytes.Buffer{}, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
