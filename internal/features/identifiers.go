@@ -2,9 +2,7 @@ package features
 
 import (
 	"maps"
-	"time"
 
-	"github.com/nba-mlops/nba-mlops/internal/league"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
 )
 
@@ -27,10 +25,18 @@ func IdentifiersOf(s *nba.Shot) Identifiers {
 }
 
 // SeasonOf returns the season of a YYYYMMDD game date by the league's
-// calendar (league.SeasonOf, the 2020 bubble included).
+// calendar: league.SeasonOf (from August a date opens the next season;
+// the 2019-20 season ran to October 2020), in integer arithmetic because
+// every scored shot calls it. TestSeasonOf holds the two to the same answer.
 func SeasonOf(date int32) int16 {
-	t := time.Date(int(date/10000), time.Month(date/100%100), int(date%100), 12, 0, 0, 0, time.UTC)
-	return int16(league.SeasonOf(t))
+	y, m := date/10000, date/100%100
+	switch {
+	case y == 2020 && m <= 10:
+		return 2019
+	case m >= 8:
+		return int16(y)
+	}
+	return int16(y - 1)
 }
 
 // ActionTypes returns the action types of the training split with their

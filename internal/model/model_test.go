@@ -285,18 +285,59 @@ func TestSearchC(t *testing.T) {
 	}
 }
 
+// BenchmarkScoreSeed scores /predict bodies with an uncalibrated model,
+// and with effects plus each calibration: the cost calibration adds to
+// every prediction.
 func BenchmarkScoreSeed(b *testing.B) {
 	fx := newFixture(b, 22, 500)
-	m := trained(b, fx)
 	seeds := make([][39]float64, len(fx.shots))
 	for i := range fx.shots {
 		seeds[i] = features.Seed(fx.tr, &fx.shots[i])
 	}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		m.ScoreSeed(&seeds[i%len(seeds)])
-		i++
+	for name, m := range benchModels(b, fx) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				m.ScoreSeed(&seeds[i%len(seeds)])
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkScoreShot scores raw shots, effects looked up by player,
+// team-season and action type.
+func BenchmarkScoreShot(b *testing.B) {
+	fx := newFixture(b, 22, 500)
+	for name, m := range benchModels(b, fx) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				m.ScoreShot(&fx.shots[i%len(fx.shots)])
+				i++
+			}
+		})
+	}
+}
+
+func benchModels(b *testing.B, fx *fixture) map[string]*Model {
+	m := trained(b, fx)
+	p := make([]float64, len(fx.shots))
+	for i := range fx.shots {
+		p[i] = m.ScoreShot(&fx.shots[i])
+	}
+	e := FitEffects(make([]float64, len(fx.shots)), fx.y, dataOf(fx).IDs, EffectOptions{L2: [numGroups]float64{10, 10, 10}})
+	iso, err := FitCalibration(CalibrationIsotonic, p, fx.y)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return map[string]*Model{
+		"raw":              m,
+		"effects+platt":    withCalibration(b, m, Calibration{Method: CalibrationPlatt, A: 0.9, B: 0.1}, e),
+		"effects+isotonic": withCalibration(b, m, iso, e),
+		"no_effects+platt": withCalibration(b, m, Calibration{Method: CalibrationPlatt, A: 0.9, B: 0.1}, nil),
 	}
 }
 
