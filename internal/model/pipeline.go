@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/nba-mlops/nba-mlops/internal/features"
 )
@@ -221,27 +224,46 @@ func crossValidate(cv *cvFolds, d *Data, opt TrainOptions, prior *priorMap) (*CV
 	rep.Steps = append(rep.Steps, CVStep{StepModel, Evaluate(held, cv.y, 0.5)})
 
 	if opt.Effects {
+		// Each fold's training rows, gathered once for every trial.
+		type foldRows struct {
+			z []float64
+			y []int8
+			w []features.Identifiers
+		}
+		rows := make([]foldRows, cv.folds)
+		for f := range cv.folds {
+			if z[f] == nil {
+				continue
+			}
+			for k := range n {
+				if cv.fold[k] != f {
+					r := &rows[f]
+					r.z, r.y, r.w = append(r.z, z[f][k]), append(r.y, cv.y[k]), append(r.w, who[k])
+				}
+			}
+		}
+		// heldOut fits the effects on each fold's training rows and scores
+		// its held-out rows, the folds on up to GOMAXPROCS goroutines:
+		// each writes only its own rows of out.
 		heldOut := func(l2 [numGroups]float64) []float64 {
 			out := make([]float64, n)
+			var g errgroup.Group
+			g.SetLimit(runtime.GOMAXPROCS(0))
 			for f := range cv.folds {
 				if z[f] == nil {
 					continue
 				}
-				var trZ []float64
-				var trY []int8
-				var trW []features.Identifiers
-				for k := range n {
-					if cv.fold[k] != f {
-						trZ, trY, trW = append(trZ, z[f][k]), append(trY, cv.y[k]), append(trW, who[k])
+				g.Go(func() error {
+					e := FitEffects(rows[f].z, rows[f].y, rows[f].w, EffectOptions{L2: l2, Prior: prior.effects()})
+					for k := range n {
+						if cv.fold[k] == f {
+							out[k] = sigmoid(z[f][k] + e.offset(&who[k]))
+						}
 					}
-				}
-				e := FitEffects(trZ, trY, trW, EffectOptions{L2: l2, Prior: prior.effects()})
-				for k := range n {
-					if cv.fold[k] == f {
-						out[k] = sigmoid(z[f][k] + e.offset(&who[k]))
-					}
-				}
+					return nil
+				})
 			}
+			g.Wait() //nolint:errcheck // the goroutines return no error
 			return out
 		}
 		// Coordinate search, one group at a time in the order of Groups,
