@@ -1,8 +1,12 @@
-// Command train fits a challenger model on the feature files, scores it and
-// the current champion on the same test rows (each through its own
-// transform), promotes the challenger or discards it, and records the run:
-// a JSON record beside the model file, and an MLflow run when
-// MLFLOW_TRACKING_URI is an http(s) URL. It prints the run record on stdout.
+// Command train fits a challenger model on the processed training split
+// through the fitted transform: C, the action type, player and team-season
+// effects and the calibration each chosen by game-grouped cross-validation
+// (optionally around a prior model), and the whole procedure validated
+// again on the latest games. It scores the challenger and the current
+// champion on the same test rows (each through its own transform), promotes
+// the challenger or discards it, and records the run: a JSON record beside
+// the model file, and an MLflow run when MLFLOW_TRACKING_URI is an http(s)
+// URL. It prints the run record on stdout.
 package main
 
 import (
@@ -110,7 +114,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&c.FeaturesDir, "features-dir", "", "feature files and transform.json (default <data-dir>/features)")
 	fs.StringVar(&c.ProcessedDir, "processed-dir", "", "processed data; its test.parquet is what challenger and champion are scored on (default <data-dir>/processed)")
 	fs.StringVar(&c.Algorithm, "algorithm", envOr(getenv, EnvAlgorithm, "logistic"), "logistic (L2 logistic regression) or linear (linear-probability baseline) (env "+EnvAlgorithm+")")
-	fs.StringVar(&c.FeatureSet, "features", FeatureSetDefault, "vector features: default (distance shape, shot type, angle, action family, clock, era: 25), v1 (default plus Action_Type_Frequency, the default before shooter effects: 26), original (the 39 seed features) or all (every feature the code knows but Game_ID_Frequency)")
+	fs.StringVar(&c.FeatureSet, "features", FeatureSetDefault, "vector features: default (distance shape, shot type, angle, action family and Action_Plain, clock, era: 26, no frequency encoding), v1 (the default before effects and calibration, with Action_Type_Frequency instead of Action_Plain: 26), original (the 39 seed features) or all (every feature the code knows but Game_ID_Frequency)")
 	fs.StringVar(&c.Effects, "effects", EffectsAuto, "action type, player and team-season effects (shrunk logit offsets): auto (each group's L2 strength chosen by game-grouped CV, off included) or off")
 	fs.StringVar(&c.Calibration, "calibration", CalibrationAuto, "post-hoc calibration fitted out of fold: auto (none, platt or isotonic, chosen by game-grouped CV), none, platt or isotonic")
 	fs.Float64Var(&c.TimeHoldout, "time-holdout", 0.2, "also validate on the latest games: train on the earlier dates of the training split, score this share of rows from the latest dates; 0 turns it off")
