@@ -169,6 +169,7 @@ func Train(ctx context.Context, d *Data, opt TrainOptions) (*Trained, error) {
 		return nil, err
 	}
 	out.CV = cv
+	res.cv = nil // the subsample and its fold fits are no longer needed
 	if cv.Effects != nil && (cv.effectL2 != [numGroups]float64{} || prior.effects() != nil) {
 		z := make([]float64, d.X.Rows)
 		for i := range z {
