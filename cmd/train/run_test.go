@@ -119,7 +119,7 @@ func TestSampleQuality(t *testing.T) {
 		change string
 		args   []string
 	}{
-		{"before: v1 features (Action_Type_Frequency), no effects, no calibration", []string{"--features", "v1", "--effects", "off", "--calibration", "none"}},
+		{"v1 features (Action_Type_Frequency), no effects, no calibration; action family from the type's name", []string{"--features", "v1", "--effects", "off", "--calibration", "none"}},
 		{"Action_Plain replaces Action_Type_Frequency", []string{"--effects", "off", "--calibration", "none"}},
 		{"+ action type, player and team-season effects (CV-chosen)", []string{"--calibration", "none"}},
 		{"+ calibration (CV-chosen): the default", nil},

@@ -491,7 +491,7 @@ func (t *trainer) loadData(ctx context.Context, path string, tr *features.Transf
 				s := &b[i]
 				seed := features.Seed(tr, s)
 				k := off + i
-				d.X.SetRow(k, tr.Vector(&seed, v))
+				d.X.SetRow(k, tr.VectorOf(&seed, s.ActionType, v))
 				d.Y[k], d.Games[k], d.Dates[k] = s.ShotMadeFlag, s.GameID, s.GameDate
 				d.IDs[k] = features.IdentifiersOf(s)
 			}

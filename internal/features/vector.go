@@ -201,10 +201,26 @@ const MaxFeatures = numCatalogue
 // Vector writes the model's input vector for seed into dst, which must have
 // NumFeatures elements, and returns it. Non-binary features are
 // standardised with the scaler fitted on the training split. It reads only
-// the 39 seed values and the transform, and does not allocate.
+// the 39 seed values and the transform, and does not allocate: the action
+// family features come from Action_Type_Frequency by reverse lookup, all a
+// /predict body offers.
 func (t *Transform) Vector(seed *[nba.NumSeedFeatures]float64, dst []float64) []float64 {
+	return t.vector(seed, nil, dst)
+}
+
+// VectorOf is Vector for a shot whose action type is known by name (a raw
+// shot, a training row): the action family features come from the name
+// itself, so they do not depend on how many times the type, or another of
+// the same training count, appeared in training, and an action type
+// training never saw still has its family.
+func (t *Transform) VectorOf(seed *[nba.NumSeedFeatures]float64, actionType string, dst []float64) []float64 {
+	m := mixOf(actionType)
+	return t.vector(seed, &m, dst)
+}
+
+// vector computes the vector; fam nil means the frequency lookup.
+func (t *Transform) vector(seed *[nba.NumSeedFeatures]float64, fam *actionMix, dst []float64) []float64 {
 	dst = dst[:len(t.sel)]
-	var fam *actionMix
 	for i, k := range t.sel {
 		var v float64
 		if k < nba.NumSeedFeatures {
@@ -218,6 +234,16 @@ func (t *Transform) Vector(seed *[nba.NumSeedFeatures]float64, dst []float64) []
 		dst[i] = (v - t.mean[i]) * t.inv[i]
 	}
 	return dst
+}
+
+// mixOf is the action mix of one named action type.
+func mixOf(actionType string) actionMix {
+	var m actionMix
+	m[familyIndex(nba.ActionFamily(actionType))] = 1
+	if plainAction(actionType) {
+		m[mixPlain] = 1
+	}
+	return m
 }
 
 // derived computes catalogue feature k > seed features. fam is the action

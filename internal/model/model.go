@@ -228,7 +228,12 @@ func (m *Model) ScoreShot(s *nba.Shot) float64 {
 // predictd and through it apid) ends here.
 func (m *Model) score(seed *[nba.NumSeedFeatures]float64, ids *features.Identifiers) float64 {
 	var buf [features.MaxFeatures]float64
-	v := m.tr.Vector(seed, buf[:])
+	var v []float64
+	if ids != nil {
+		v = m.tr.VectorOf(seed, ids.ActionType, buf[:])
+	} else {
+		v = m.tr.Vector(seed, buf[:])
+	}
 	z := m.intercept
 	for i, x := range v {
 		z += m.weights[i] * x

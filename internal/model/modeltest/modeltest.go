@@ -27,7 +27,7 @@ func Train(tb testing.TB, seed uint64, n int) *model.Model {
 	v := make([]float64, tr.NumFeatures())
 	for i := range train {
 		s := features.Seed(tr, &train[i])
-		X.SetRow(i, tr.Vector(&s, v))
+		X.SetRow(i, tr.VectorOf(&s, train[i].ActionType, v))
 		y[i] = train[i].ShotMadeFlag
 	}
 	fit, err := model.FitLogistic(context.Background(), X, y, model.LogisticOptions{C: 1})
@@ -68,7 +68,7 @@ func TrainCalibrated(tb testing.TB, seed uint64, n int) *model.Model {
 	v := make([]float64, tr.NumFeatures())
 	for i := range shots {
 		s := features.Seed(tr, &shots[i])
-		d.X.SetRow(i, tr.Vector(&s, v))
+		d.X.SetRow(i, tr.VectorOf(&s, shots[i].ActionType, v))
 		d.Y[i] = shots[i].ShotMadeFlag
 		d.Games = append(d.Games, shots[i].GameID)
 		d.IDs = append(d.IDs, features.IdentifiersOf(&shots[i]))
