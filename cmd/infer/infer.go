@@ -28,13 +28,14 @@ type Report struct {
 	Reason       string           `json:"reason,omitempty"`
 	Model        string           `json:"model,omitempty"`
 	ModelVersion string           `json:"model_version,omitempty"`
+	Calibration  string           `json:"calibration,omitempty"` // the calibration the model applies to every probability
 	Input        string           `json:"input,omitempty"`
 	Output       string           `json:"output,omitempty"`
 	Rows         int64            `json:"rows"`
 	Predicted    int64            `json:"predicted_made"`
 	Unparsed     int64            `json:"unparsed"`                 // --in rows that could not be read as a shot: not scored
 	RuleErrors   map[string]int64 `json:"rule_errors,omitempty"`    // --in rows scored although they break a validation rule
-	Metrics      *model.Metrics   `json:"metrics,omitempty"`        // when the input has labels
+	Metrics      *model.Metrics   `json:"metrics,omitempty"`        // when the input has labels: calibration error and reliability table included
 	SignalExists bool             `json:"new_model_signal_present"` // as found at start
 }
 
@@ -69,7 +70,7 @@ func infer(ctx context.Context, cfg *config, st *stage.Stage) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.Model, rep.ModelVersion = m.File(), m.Version()
+	rep.Model, rep.ModelVersion, rep.Calibration = m.File(), m.Version(), m.Calibration().Method
 	st.Logger.InfoContext(ctx, "model loaded", "model", m.File(), "model_version", m.Version())
 
 	out, err := atomicfile.Create(cfg.Out)

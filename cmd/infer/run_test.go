@@ -5,9 +5,11 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -193,7 +195,24 @@ func TestScoreCSV(t *testing.T) {
 			t.Fatalf("file %d: %d rows scored, %d lines", k, rep.Rows, len(got))
 		}
 		if k == 0 && (rep.Metrics == nil || rep.Unparsed != 1) {
-			t.Errorf("labelled: metrics %v, unparsed %d; want metrics and 1 unparsed row", rep.Metrics, rep.Unparsed)
+			t.Fatalf("labelled: metrics %v, unparsed %d; want metrics and 1 unparsed row", rep.Metrics, rep.Unparsed)
+		}
+		if k == 0 {
+			// Calibration is reported with the other scores: the error and
+			// the table behind it, over every scored row.
+			m := rep.Metrics
+			var n int64
+			e := 0.0
+			for _, b := range m.Reliability {
+				n += b.Count
+				e += float64(b.Count) * math.Abs(b.MeanPredicted-b.ObservedRate)
+			}
+			if len(m.Reliability) != model.ReliabilityBins || n != 300 || math.Abs(e/300-m.CalibrationError) > 1e-12 || m.CalibrationError <= 0 {
+				t.Errorf("labelled: calibration error %v, reliability %+v; want %d bins over 300 rows that give the error", m.CalibrationError, m.Reliability, model.ReliabilityBins)
+			}
+			if !slices.Contains(model.CalibrationMethods(), rep.Calibration) {
+				t.Errorf("report's calibration %q is not a method", rep.Calibration)
+			}
 		}
 		if k == 1 && (rep.Metrics != nil || got[1][4] != "") {
 			t.Errorf("unlabelled: metrics %v, label cell %q; want none", rep.Metrics, got[1][4])

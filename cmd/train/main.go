@@ -1,8 +1,12 @@
-// Command train fits a challenger model on the feature files, scores it and
-// the current champion on the same test rows (each through its own
-// transform), promotes the challenger or discards it, and records the run:
-// a JSON record beside the model file, and an MLflow run when
-// MLFLOW_TRACKING_URI is an http(s) URL. It prints the run record on stdout.
+// Command train fits a challenger model on the processed training split
+// through the fitted transform: C, the action type, player and team-season
+// effects and the calibration each chosen by game-grouped cross-validation
+// (optionally around a prior model), and the whole procedure validated
+// again on the latest games. It scores the challenger and the current
+// champion on the same test rows (each through its own transform), promotes
+// the challenger or discards it, and records the run: a JSON record beside
+// the model file, and an MLflow run when MLFLOW_TRACKING_URI is an http(s)
+// URL. It prints the run record on stdout.
 package main
 
 import (
@@ -12,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"github.com/nba-mlops/nba-mlops/internal/command"
@@ -45,8 +50,17 @@ const (
 // Feature sets (--features).
 const (
 	FeatureSetDefault  = "default"
+	FeatureSetV1       = "v1" // the default before shooter effects: with Action_Type_Frequency
 	FeatureSetOriginal = "original"
 	FeatureSetAll      = "all"
+)
+
+// Effects (--effects) and calibration (--calibration) choices besides the
+// calibration methods themselves.
+const (
+	EffectsAuto     = "auto" // strengths chosen by grouped CV, "off" among them
+	EffectsOff      = "off"
+	CalibrationAuto = "auto" // none, Platt or isotonic, chosen by grouped CV
 )
 
 type config struct {
@@ -66,6 +80,10 @@ type config struct {
 	MinImprovement float64 `json:"min_improvement"`
 	Promote        string  `json:"promote"`
 	Workers        int     `json:"workers"`
+	Effects        string  `json:"effects"`
+	Calibration    string  `json:"calibration"`
+	TimeHoldout    float64 `json:"time_holdout"`
+	Prior          string  `json:"prior"`
 	MLflowURI      string  `json:"-"` // may hold credentials: shown through MLflow below, redacted
 	Experiment     string  `json:"mlflow_experiment"`
 	MLflow         any     `json:"mlflow"`
@@ -102,7 +120,11 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&c.FeaturesDir, "features-dir", "", "feature files and transform.json (default <data-dir>/features)")
 	fs.StringVar(&c.ProcessedDir, "processed-dir", "", "processed data; its test.parquet is what challenger and champion are scored on (default <data-dir>/processed)")
 	fs.StringVar(&c.Algorithm, "algorithm", envconf.Or(getenv, EnvAlgorithm, "logistic"), "logistic (L2 logistic regression) or linear (linear-probability baseline) (env "+EnvAlgorithm+")")
-	fs.StringVar(&c.FeatureSet, "features", FeatureSetDefault, "vector features: default (distance shape, shot type, angle, action family, clock, era: 26), original (the 39 seed features) or all (every feature the code knows but Game_ID_Frequency)")
+	fs.StringVar(&c.FeatureSet, "features", FeatureSetDefault, "vector features: default (distance shape, shot type, angle, action family and Action_Plain, clock, era: 26, no frequency encoding), v1 (the default before effects and calibration, with Action_Type_Frequency instead of Action_Plain: 26), original (the 39 seed features) or all (every feature the code knows but Game_ID_Frequency)")
+	fs.StringVar(&c.Effects, "effects", EffectsAuto, "action type, player and team-season effects (shrunk logit offsets): auto (each group's L2 strength chosen by game-grouped CV, off included) or off")
+	fs.StringVar(&c.Calibration, "calibration", CalibrationAuto, "post-hoc calibration fitted out of fold: auto (none, platt or isotonic, chosen by game-grouped CV), none, platt or isotonic")
+	fs.Float64Var(&c.TimeHoldout, "time-holdout", 0.2, "also validate on the latest games: train on the earlier dates of the training split, score this share of rows from the latest dates; 0 turns it off")
+	fs.StringVar(&c.Prior, "prior", "", "model file whose weights (and effects) the L2 penalty is centred on instead of 0; its strength is chosen by grouped CV like C. Default: none")
 	fs.Uint64Var(&c.Seed, "seed", seed, "random seed of the search subsample, folds and C draws (env "+EnvSeed+")")
 	fs.Float64Var(&c.C, "C", 0, "inverse L2 strength as in scikit-learn; 0 chooses it by cross-validation")
 	fs.IntVar(&c.CVFolds, "cv-folds", 5, "folds of the hyperparameter search (grouped by game)")
@@ -110,7 +132,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.IntVar(&c.SearchTrials, "search-trials", 8, "values of C the search tries (stratified log-uniform in [1e-4, 100])")
 	fs.IntVar(&c.LinearRows, "linear-rows", 3000, "rows of the seeded subsample the linear baseline is fitted on (its QR solve grows with rows squared)")
 	fs.Float64Var(&c.Threshold, "threshold", model.DefaultThreshold, "probability at or above which a shot is predicted made")
-	fs.StringVar(&c.Metric, "metric", envconf.Or(getenv, EnvMetric, model.MetricROCAUC), "promotion metric: roc_auc, log_loss, brier or accuracy (env "+EnvMetric+")")
+	fs.StringVar(&c.Metric, "metric", envconf.Or(getenv, EnvMetric, model.MetricROCAUC), "promotion metric: roc_auc, log_loss, brier, accuracy or calibration_error (env "+EnvMetric+")")
 	fs.Float64Var(&c.MinImprovement, "min-improvement", minImprove, "the challenger must beat the champion on --metric by more than this (env "+EnvMinImprove+")")
 	fs.StringVar(&c.Promote, "promote", envconf.Or(getenv, EnvPromote, PromoteBetter), "better (promote on improvement; ties keep the champion), always or never (env "+EnvPromote+")")
 	fs.IntVar(&c.Workers, "workers", parallel.Workers(), "goroutines fitting over row ranges (the default is GOMAXPROCS)")
@@ -132,9 +154,23 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 		errs = append(errs, fmt.Errorf("--algorithm: %q is neither logistic nor linear", c.Algorithm))
 	}
 	switch c.FeatureSet {
-	case FeatureSetDefault, FeatureSetOriginal, FeatureSetAll:
+	case FeatureSetDefault, FeatureSetV1, FeatureSetOriginal, FeatureSetAll:
 	default:
-		errs = append(errs, fmt.Errorf("--features: %q is not %s, %s or %s", c.FeatureSet, FeatureSetDefault, FeatureSetOriginal, FeatureSetAll))
+		errs = append(errs, fmt.Errorf("--features: %q is not %s, %s, %s or %s", c.FeatureSet, FeatureSetDefault, FeatureSetV1, FeatureSetOriginal, FeatureSetAll))
+	}
+	switch c.Effects {
+	case EffectsAuto, EffectsOff:
+	default:
+		errs = append(errs, fmt.Errorf("--effects: %q is neither %s nor %s", c.Effects, EffectsAuto, EffectsOff))
+	}
+	if c.Calibration != CalibrationAuto && !slices.Contains(model.CalibrationMethods(), c.Calibration) {
+		errs = append(errs, fmt.Errorf("--calibration: %q is not %s or one of %v", c.Calibration, CalibrationAuto, model.CalibrationMethods()))
+	}
+	if !(c.TimeHoldout >= 0 && c.TimeHoldout < 1) {
+		errs = append(errs, fmt.Errorf("--time-holdout: %v is outside [0, 1)", c.TimeHoldout))
+	}
+	if c.Prior != "" && c.Algorithm != "logistic" {
+		errs = append(errs, fmt.Errorf("--prior: needs --algorithm logistic, not %s", c.Algorithm))
 	}
 	if _, err := (model.Metrics{}).Get(c.Metric); err != nil {
 		errs = append(errs, fmt.Errorf("--metric: %w", err))
@@ -190,6 +226,8 @@ func (c *config) featureNames() []string {
 		return features.Original()
 	case FeatureSetAll:
 		return features.All()
+	case FeatureSetV1:
+		return features.DefaultV1()
 	}
 	return features.Default()
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -77,40 +78,79 @@ func runTrain(tb testing.TB, dir string, env map[string]string, args ...string) 
 }
 
 // TestSampleQuality runs process → featurize → train on the real 1000-row
-// sample, split by game as the pipeline does, and holds the default model
-// to the original system's level on the held-out games: ROC AUC ≥ 0.61 and
-// log loss ≤ 0.68.
+// sample, split by game as the pipeline does, once per change (each row
+// adds one to the row before), and prints ROC AUC, log loss, Brier and
+// calibration error on three sets of shots the model did not see:
+// game-grouped 5-fold CV on the training split, the latest 20% of the
+// training split's games (the whole procedure rerun on the earlier ones),
+// and the held-out test games. It holds the default model to the original
+// system's level on the test games (ROC AUC ≥ 0.61, log loss ≤ 0.68), and
+// checks that no CV choice raised the held-out log loss, the criterion it
+// was made by. The README's quality table is its output:
+//
+//	NBA_SAMPLE_CSV=path/to/sample.csv go test ./cmd/train -run SampleQuality -v
 func TestSampleQuality(t *testing.T) {
 	t.Parallel()
 	dir := prepare(t, sampledata.Path(t))
-	for _, c := range []struct {
-		args     []string
-		gate     bool
-		name     string
-		checkCV  bool
-		features int
+	steps := []struct {
+		change string
+		args   []string
 	}{
-		{nil, true, "default", true, 26},
-		{[]string{"--features", "original", "--promote", "never"}, false, "original features", true, 39},
-		{[]string{"--algorithm", "linear", "--promote", "never"}, false, "linear baseline", false, 26},
-	} {
-		rec, _, err := runTrain(t, dir, nil, c.args...)
+		{"v1 features (Action_Type_Frequency), no effects, no calibration; action family from the type's name", []string{"--features", "v1", "--effects", "off", "--calibration", "none"}},
+		{"Action_Plain replaces Action_Type_Frequency", []string{"--effects", "off", "--calibration", "none"}},
+		{"+ action type, player and team-season effects (CV-chosen)", []string{"--calibration", "none"}},
+		{"+ calibration (CV-chosen): the default", nil},
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n| change | grouped 5-fold CV | latest 20%% of games | test games |\n|---|---|---|---|\n")
+	cell := func(m model.Metrics) string {
+		return fmt.Sprintf("%.4f / %.4f / %.4f / %.4f", m.ROCAUC, m.LogLoss, m.Brier, m.CalibrationError)
+	}
+	var def *RunRecord
+	for _, st := range steps {
+		rec, _, err := runTrain(t, dir, nil, append([]string{"--promote", "never"}, st.args...)...)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m := rec.Challenger
-		t.Logf("%s on the sample's test games (%d rows, %d train): accuracy %.4f, ROC AUC %.4f, log loss %.4f, Brier %.4f, base rate %.4f",
-			c.name, m.Rows, rec.TrainRows, m.Accuracy, m.ROCAUC, m.LogLoss, m.Brier, m.BaseRate)
-		if rec.Features != c.features {
-			t.Errorf("%s: %d features, want %d", c.name, rec.Features, c.features)
+		if rec.TimeSplit == nil {
+			t.Fatalf("%s: no time split (%s)", st.change, rec.TimeSplitError)
 		}
-		if c.gate && (m.ROCAUC < 0.61 || m.LogLoss > 0.68) {
-			t.Errorf("%s: ROC AUC %.4f, log loss %.4f; want ≥ 0.61 and ≤ 0.68", c.name, m.ROCAUC, m.LogLoss)
-		}
-		if c.checkCV && rec.Search == nil {
-			t.Errorf("%s: no hyperparameter search recorded", c.name)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", st.change, cell(rec.CV.Final()), cell(rec.TimeSplit.Final()), cell(rec.Challenger))
+		def = rec
+	}
+	fmt.Fprintf(&b, "\ncells: ROC AUC / log loss / Brier / calibration error; CV on %d training shots, latest games from %d (%d shots, trained on %d), %d test shots\n",
+		def.CV.Rows, def.TimeSplit.Cutoff, def.TimeSplit.ValidRows, def.TimeSplit.TrainRows, def.Challenger.Rows)
+	fmt.Fprintf(&b, "base rates: training %.3f, latest games %.3f, test games %.3f\n", def.CV.Final().BaseRate, def.TimeSplit.Final().BaseRate, def.Challenger.BaseRate)
+	fmt.Fprintf(&b, "default: C %.4g, effects %v, calibration %s; calibration trials:", def.Hyperparameters["C"], def.CV.Effects.L2, def.Calibration)
+	for _, tr := range def.CV.Calibration.Trials {
+		fmt.Fprintf(&b, " %s %.4f,", tr.Method, tr.LogLoss)
+	}
+	b.WriteString("\nreliability of the default model on the test games (bin: mean predicted, observed, shots):\n")
+	for _, bin := range def.Challenger.Reliability {
+		fmt.Fprintf(&b, "  %2d: %.3f %.3f %d\n", bin.Bin, bin.MeanPredicted, bin.ObservedRate, bin.Count)
+	}
+	t.Log(b.String())
+
+	m := def.Challenger
+	if def.Features != 26 {
+		t.Errorf("default: %d features, want 26", def.Features)
+	}
+	if m.ROCAUC < 0.61 || m.LogLoss > 0.68 {
+		t.Errorf("default on the test games: ROC AUC %.4f, log loss %.4f; want ≥ 0.61 and ≤ 0.68", m.ROCAUC, m.LogLoss)
+	}
+	if def.Search == nil || def.Calibration == "" || len(def.CV.Steps) != 3 {
+		t.Fatalf("default: search %v, calibration %q, CV steps %+v: want all recorded", def.Search != nil, def.Calibration, def.CV.Steps)
+	}
+	for k := 1; k < len(def.CV.Steps); k++ {
+		if a, b := def.CV.Steps[k-1].Metrics.LogLoss, def.CV.Steps[k].Metrics.LogLoss; b > a+1e-12 {
+			t.Errorf("CV step %s raised the held-out log loss from %.5f to %.5f: a choice must never lose on its own criterion", def.CV.Steps[k].Step, a, b)
 		}
 	}
+	lin, _, err := runTrain(t, dir, nil, "--algorithm", "linear", "--promote", "never")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("linear baseline on the test games: %s", cell(lin.Challenger))
 }
 
 // TestChampionChallenger walks the promotion rules on one data set.
@@ -132,6 +172,7 @@ func TestChampionChallenger(t *testing.T) {
 		{"never", []string{"--promote", "never", "--seed", "7"}, false, "discarded/model_best_lr-v4-", reasonNever},
 		{"log loss with an impossible margin", []string{"--metric", "log_loss", "--min-improvement", "1", "--C", "0.0001"}, false, "discarded/model_best_lr-v5-", reasonNotBetter},
 		{"a much worse challenger", []string{"--C", "0.00001"}, false, "discarded/model_best_lr-v6-", reasonNotBetter},
+		{"calibration error with an impossible margin", []string{"--metric", "calibration_error", "--min-improvement", "1"}, false, "discarded/model_best_lr-v7-", reasonNotBetter},
 	}
 	for _, st := range steps {
 		os.Remove(signal)
@@ -159,6 +200,11 @@ func TestChampionChallenger(t *testing.T) {
 	bm, err := model.NewRegistry(models).BestModel()
 	if err != nil || bm.Version != 3 {
 		t.Errorf("champion %+v, %v; want v3", bm, err)
+	}
+	// The pointer carries the calibration error and its table.
+	raw, _ := os.ReadFile(filepath.Join(models, model.BestModelFile))
+	if !strings.Contains(string(raw), `"calibration_error"`) || len(bm.Reliability) != model.ReliabilityBins || bm.CalibrationError <= 0 {
+		t.Errorf("best_model_metrics.json lacks the calibration error or its table:\n%s", raw)
 	}
 	// The champion file scores through its own transform and is self-contained.
 	m, err := model.Load(filepath.Join(models, bm.Model))
@@ -233,6 +279,7 @@ type fakeMLflow struct {
 	calls    []string
 	artifact []byte
 	params   map[string]string
+	metrics  map[string]float64
 }
 
 func (f *fakeMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -251,11 +298,18 @@ func (f *fakeMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"run":{"info":{"run_id":"run42","experiment_id":"7","artifact_uri":"mlflow-artifacts:/7/run42/artifacts"}}}`)
 	case strings.HasSuffix(r.URL.Path, "/runs/log-batch"):
 		var req struct {
-			Params []struct{ Key, Value string } `json:"params"`
+			Params  []struct{ Key, Value string } `json:"params"`
+			Metrics []struct {
+				Key   string
+				Value float64
+			} `json:"metrics"`
 		}
 		json.Unmarshal(body, &req)
 		for _, p := range req.Params {
 			f.params[p.Key] = p.Value
+		}
+		for _, m := range req.Metrics {
+			f.metrics[m.Key] = m.Value
 		}
 		io.WriteString(w, `{}`)
 	case r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/mlflow-artifacts/artifacts/7/run42/artifacts/"):
@@ -272,7 +326,7 @@ func (f *fakeMLflow) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestMLflow(t *testing.T) {
 	t.Parallel()
 	dir := synthetic(t, 7, 3000)
-	fake := &fakeMLflow{params: map[string]string{}}
+	fake := &fakeMLflow{params: map[string]string{}, metrics: map[string]float64{}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	rec, _, err := runTrain(t, dir, map[string]string{"MLFLOW_TRACKING_URI": srv.URL})
@@ -288,8 +342,26 @@ func TestMLflow(t *testing.T) {
 	if !bytes.Equal(fake.artifact, model) {
 		t.Errorf("artifact uploaded (%d bytes) is not the model file (%d bytes)", len(fake.artifact), len(model))
 	}
-	if fake.params["C"] == "" || fake.params["algorithm"] != "logistic_regression" {
+	if fake.params["C"] == "" || fake.params["algorithm"] != "logistic_regression" || fake.params["calibration_method"] != rec.Calibration {
 		t.Errorf("params logged: %v", fake.params)
+	}
+	// Calibration is measured wherever quality is: on the test rows, in
+	// each CV step, on the latest games, with the reliability table.
+	for k, want := range map[string]float64{
+		"calibration_error":                  rec.Challenger.CalibrationError,
+		"cv_model_calibration_error":         rec.CV.Steps[0].Metrics.CalibrationError,
+		"cv_calibration_log_loss":            rec.CV.Final().LogLoss,
+		"time_split_model_calibration_error": rec.TimeSplit.Steps[0].Metrics.CalibrationError,
+		"reliability_bin_10_observed_rate":   rec.Challenger.Reliability[9].ObservedRate,
+		"reliability_bin_01_mean_predicted":  rec.Challenger.Reliability[0].MeanPredicted,
+	} {
+		got, ok := fake.metrics[k]
+		if !ok || math.Abs(got-want) > 1e-12 {
+			t.Errorf("MLflow metric %s = %v (logged %v), want %v", k, got, ok, want)
+		}
+	}
+	if _, ok := fake.metrics["champion_calibration_error"]; ok {
+		t.Error("champion metrics logged on a run without a champion")
 	}
 	// The local record says the same.
 	var local RunRecord
@@ -342,6 +414,16 @@ func TestConfig(t *testing.T) {
 	if strings.Contains(s, "secret") || strings.Contains(s, `"tok"`) {
 		t.Errorf("--check-config shows a secret:\n%s", s)
 	}
+	// Calibration error is a promotion metric like the others.
+	out.Reset()
+	if err := run(t.Context(), []string{"train", "--check-config", "--metric", "calibration_error", "--calibration", "isotonic", "--effects", "off"}, envOf(nil), &out, &bytes.Buffer{}); err != nil {
+		t.Errorf("--metric calibration_error: %v", err)
+	}
+	for _, want := range []string{`"metric": "calibration_error"`, `"calibration": "isotonic"`, `"effects": "off"`, `"time_holdout": 0.2`, `"prior": ""`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("--check-config lacks %s:\n%s", want, out.String())
+		}
+	}
 	for _, tt := range []struct {
 		args []string
 		env  map[string]string
@@ -354,6 +436,10 @@ func TestConfig(t *testing.T) {
 		{[]string{"--threshold", "1"}, nil, "--threshold"},
 		{nil, map[string]string{EnvSeed: "-1"}, EnvSeed},
 		{nil, map[string]string{"LOG_TO_MLFLOW": "maybe"}, "LOG_TO_MLFLOW"},
+		{[]string{"--effects", "some"}, nil, "--effects"},
+		{[]string{"--calibration", "beta"}, nil, "--calibration"},
+		{[]string{"--time-holdout", "1"}, nil, "--time-holdout"},
+		{[]string{"--prior", "x.json", "--algorithm", "linear"}, nil, "--prior"},
 	} {
 		err := run(t.Context(), append([]string{"train", "--check-config"}, tt.args...), envOf(tt.env), &bytes.Buffer{}, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
@@ -370,5 +456,57 @@ func TestMissingInputs(t *testing.T) {
 	}
 	if code := command.ExitCode(err); code != 2 {
 		t.Errorf("exit %d, want 2 (a usage error: nothing was changed)", code)
+	}
+}
+
+// TestPrior: a prior trained on many synthetic shots (20000), refined by a
+// few real ones (the sample's first 600 rows, about 470 in training) with
+// --prior, beats the prior alone and the few real shots alone in
+// game-grouped CV on the real shots (the same folds for all three: same
+// rows, same seed). The lineage records the prior.
+func TestPrior(t *testing.T) {
+	t.Parallel()
+	sample := sampledata.Path(t)
+	b, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	few := filepath.Join(t.TempDir(), "few.csv")
+	if err := os.WriteFile(few, []byte(strings.Join(lines[:1+600], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	synthDir := synthetic(t, 11, 20000)
+	prior, _, err := runTrain(t, synthDir, nil, "--time-holdout", "0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := prepare(t, few)
+	alone, _, err := runTrain(t, dir, nil, "--promote", "never", "--time-holdout", "0", "--search-trials", "16")
+	if err != nil {
+		t.Fatal(err)
+	}
+	with, _, err := runTrain(t, dir, nil, "--promote", "never", "--time-holdout", "0", "--search-trials", "16", "--prior", prior.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if with.CV.Steps[0].Step != model.StepPrior {
+		t.Fatalf("CV steps %+v: want the prior alone first", with.CV.Steps)
+	}
+	p, a, w := with.CV.Steps[0].Metrics, alone.CV.Final(), with.CV.Final()
+	t.Logf("grouped CV on %d real shots: prior alone log loss %.4f (AUC %.4f), real alone %.4f (AUC %.4f), prior + real %.4f (AUC %.4f); C %v → %v",
+		w.Rows, p.LogLoss, p.ROCAUC, a.LogLoss, a.ROCAUC, w.LogLoss, w.ROCAUC, alone.Hyperparameters["C"], with.Hyperparameters["C"])
+	if !(w.LogLoss < p.LogLoss && w.LogLoss < a.LogLoss) {
+		t.Errorf("prior + real log loss %.4f; want below the prior alone (%.4f) and the real shots alone (%.4f)", w.LogLoss, p.LogLoss, a.LogLoss)
+	}
+	m, err := model.Load(with.Model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lp := m.Lineage().Prior; lp == nil || lp.File != prior.Model || lp.Version != prior.Version || len(lp.SHA256) != 64 {
+		t.Errorf("lineage prior %+v, want %s v%d with its hash", lp, prior.Model, prior.Version)
+	}
+	if alone.Prior != nil || alone.CV.Steps[0].Step == model.StepPrior {
+		t.Error("a run without --prior records a prior")
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
+
+	"github.com/nba-mlops/nba-mlops/internal/model"
 
 	"github.com/nba-mlops/nba-mlops/internal/mlflow"
 	"github.com/nba-mlops/nba-mlops/internal/stage"
@@ -72,17 +75,34 @@ func (t *tracker) log(ctx context.Context, rec *RunRecord) TrackingResult {
 	run.Params["test_rows"] = strconv.FormatInt(rec.TestRows, 10)
 	run.Params["promotion_metric"] = rec.Decision.Metric
 	run.Params["promotion_policy"] = rec.Decision.Policy
-	m := rec.Challenger
-	for k, v := range map[string]float64{"accuracy": m.Accuracy, "roc_auc": m.ROCAUC, "log_loss": m.LogLoss,
-		"brier": m.Brier, "base_rate": m.BaseRate} {
-		run.Metrics[k] = v
+	addMetrics(run.Metrics, "", rec.Challenger)
+	for _, b := range rec.Challenger.Reliability {
+		run.Metrics[fmt.Sprintf("reliability_bin_%02d_mean_predicted", b.Bin)] = b.MeanPredicted
+		run.Metrics[fmt.Sprintf("reliability_bin_%02d_observed_rate", b.Bin)] = b.ObservedRate
 	}
 	if c := rec.Champion; c != nil && c.Metrics != nil {
-		run.Metrics["champion_roc_auc"], run.Metrics["champion_log_loss"] = c.Metrics.ROCAUC, c.Metrics.LogLoss
-		run.Metrics["champion_accuracy"], run.Metrics["champion_brier"] = c.Metrics.Accuracy, c.Metrics.Brier
+		addMetrics(run.Metrics, "champion_", *c.Metrics)
 	}
 	if rec.Search != nil {
 		run.Metrics["cv_log_loss"], run.Metrics["cv_roc_auc"] = rec.Search.Best.LogLoss, rec.Search.Best.ROCAUC
+	}
+	// Held-out scores after each step: cv_model_*, cv_effects_*,
+	// cv_calibration_* and the same with time_split_ for the latest games.
+	if rec.CV != nil {
+		for _, st := range rec.CV.Steps {
+			addMetrics(run.Metrics, "cv_"+strings.TrimPrefix(st.Step, "+")+"_", st.Metrics)
+		}
+	}
+	if rec.TimeSplit != nil {
+		for _, st := range rec.TimeSplit.Steps {
+			addMetrics(run.Metrics, "time_split_"+strings.TrimPrefix(st.Step, "+")+"_", st.Metrics)
+		}
+	}
+	if rec.Calibration != "" {
+		run.Params["calibration_method"] = rec.Calibration
+	}
+	if rec.Prior != nil {
+		run.Tags["prior.file"], run.Tags["prior.sha256"] = rec.Prior.File, rec.Prior.SHA256
 	}
 	run.Tags["model_version"] = strconv.Itoa(rec.Version)
 	run.Tags["promoted"] = strconv.FormatBool(rec.Promoted)
@@ -99,4 +119,11 @@ func (t *tracker) log(ctx context.Context, rec *RunRecord) TrackingResult {
 		t.st.Logger.InfoContext(ctx, "run logged to mlflow", "run_id", id, "experiment", t.experiment)
 	}
 	return res
+}
+
+// addMetrics adds the scores of m under prefix: ROC AUC, log loss, Brier,
+// calibration error, accuracy and base rate.
+func addMetrics(dst map[string]float64, prefix string, m model.Metrics) {
+	dst[prefix+"accuracy"], dst[prefix+"roc_auc"], dst[prefix+"log_loss"] = m.Accuracy, m.ROCAUC, m.LogLoss
+	dst[prefix+"brier"], dst[prefix+"calibration_error"], dst[prefix+"base_rate"] = m.Brier, m.CalibrationError, m.BaseRate
 }

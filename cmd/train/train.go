@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,16 +37,26 @@ type RunRecord struct {
 	Seed            uint64              `json:"seed"`
 	Hyperparameters map[string]any      `json:"hyperparameters"`
 	Search          *model.SearchResult `json:"search,omitempty"`
-	Fit             map[string]any      `json:"fit"`
-	Challenger      model.Metrics       `json:"challenger"`
-	Champion        *ChampionScore      `json:"champion,omitempty"`
-	TrainRows       int64               `json:"train_rows"`
-	TestRows        int64               `json:"test_rows"`
-	Data            map[string]string   `json:"data_sha256"`
-	StartedAt       time.Time           `json:"started_at"`
-	DurationMS      int64               `json:"duration_ms"`
-	PhasesMS        map[string]int64    `json:"phases_ms"`
-	MLflow          TrackingResult      `json:"mlflow"`
+	// CV is the game-grouped cross-validation on the training rows: the
+	// held-out scores after each step (model, effects, calibration) and
+	// the choices it made.
+	CV *model.CVReport `json:"cv,omitempty"`
+	// TimeSplit is the validation on the latest training games
+	// (--time-holdout).
+	TimeSplit      *model.TimeSplitReport `json:"time_split,omitempty"`
+	TimeSplitError string                 `json:"time_split_error,omitempty"` // why it could not run
+	Calibration    string                 `json:"calibration,omitempty"`      // the method the model carries
+	Prior          *model.PriorRef        `json:"prior,omitempty"`
+	Fit            map[string]any         `json:"fit"`
+	Challenger     model.Metrics          `json:"challenger"`
+	Champion       *ChampionScore         `json:"champion,omitempty"`
+	TrainRows      int64                  `json:"train_rows"`
+	TestRows       int64                  `json:"test_rows"`
+	Data           map[string]string      `json:"data_sha256"`
+	StartedAt      time.Time              `json:"started_at"`
+	DurationMS     int64                  `json:"duration_ms"`
+	PhasesMS       map[string]int64       `json:"phases_ms"`
+	MLflow         TrackingResult         `json:"mlflow"`
 }
 
 // Decision is the outcome of champion/challenger.
@@ -82,85 +94,215 @@ func (t *trainer) phase(name string) {
 	t.st.Logger.Debug("phase done", "phase", name, "ms", t.phases[name])
 }
 
+// run is the training run: load, fit (with its cross-validation and time
+// split), champion/challenger, promote or discard, record.
 func (t *trainer) run(ctx context.Context) (*RunRecord, error) {
-	cfg, log := t.cfg, t.st.Logger
+	cfg := t.cfg
 	start := time.Now()
 	t.phases, t.last = map[string]int64{}, start
 	rec := &RunRecord{Algorithm: algorithmName(cfg.Algorithm), FeatureSet: cfg.FeatureSet, Seed: cfg.Seed,
 		StartedAt: start.UTC(), Hyperparameters: map[string]any{}, Fit: map[string]any{}}
 
-	tr, err := loadTransform(filepath.Join(cfg.FeaturesDir, "transform.json"))
+	tr, data, err := t.loadTraining(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
+	prior, err := t.loadPrior(rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.validateOnLatest(ctx, data, tr, prior, rec); err != nil {
+		return nil, err
+	}
+	spec, err := t.fit(ctx, data, tr, prior, rec)
+	if err != nil {
+		return nil, err
+	}
+	data = nil // the matrix is the biggest allocation: let the scoring below reuse its memory
+	t.recordHyperparameters(rec)
+
+	// The models directory is locked from reading the champion to saving
+	// the model (lock.go): a training that runs at the same time waits, is
+	// then judged against this one's result, and never takes its version.
+	lock, err := t.lockModels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Unlock()
+	m, err := t.compete(ctx, spec, rec, start)
+	if err != nil {
+		return nil, err
+	}
+	path, err := t.publish(ctx, m, rec, start)
+	if err != nil {
+		return nil, err
+	}
+	rec.Model, rec.Version, rec.RunName = path, m.VersionNumber(), filepath.Base(path)
+	t.phase("save")
+	if err := lock.Unlock(); err != nil { // before MLflow, which may be slow
+		return nil, err
+	}
+
+	rec.DurationMS = time.Since(start).Milliseconds()
+	rec.PhasesMS = t.phases
+	rec.MLflow = t.tracker.log(ctx, rec)
+	if err := writeRecord(path+".run.json", rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
+}
+
+// loadTraining reads the transform, narrowed to the configured features,
+// and the training rows.
+func (t *trainer) loadTraining(ctx context.Context, rec *RunRecord) (*features.Transform, *model.Data, error) {
+	cfg := t.cfg
+	tr, err := loadTransform(filepath.Join(cfg.FeaturesDir, "transform.json"))
+	if err != nil {
+		return nil, nil, err
+	}
 	if tr, err = tr.Select(cfg.featureNames()); err != nil {
-		return nil, fmt.Errorf("%s: %w", filepath.Join(cfg.FeaturesDir, "transform.json"), err)
+		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(cfg.FeaturesDir, "transform.json"), err)
 	}
 	rec.Features = tr.NumFeatures()
 	rec.Data = dataHashes(cfg)
-
-	X, y, groups, err := t.loadMatrix(ctx, filepath.Join(cfg.FeaturesDir, "train.parquet"), tr)
+	data, err := t.loadData(ctx, filepath.Join(cfg.ProcessedDir, "train.parquet"), tr)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	rec.TrainRows = int64(X.Rows)
+	rec.TrainRows = int64(data.X.Rows)
 	t.phase("load_features")
-	log.InfoContext(ctx, "training matrix loaded", "rows", X.Rows, "features", X.Cols)
+	t.st.Logger.InfoContext(ctx, "training matrix loaded", "rows", data.X.Rows, "features", data.X.Cols)
+	return tr, data, nil
+}
 
+// loadPrior loads --prior, when given, and records it in the lineage.
+func (t *trainer) loadPrior(rec *RunRecord) (*model.Model, error) {
+	if t.cfg.Prior == "" {
+		return nil, nil
+	}
+	m, err := model.Load(t.cfg.Prior)
+	if err != nil {
+		return nil, fmt.Errorf("--prior: %w", err)
+	}
+	if m.Algorithm() != model.AlgorithmLogistic || t.cfg.Algorithm != "logistic" {
+		return nil, fmt.Errorf("--prior %s: a prior centres a logistic fit on logistic weights; the prior is %s and --algorithm is %s",
+			t.cfg.Prior, m.Algorithm(), t.cfg.Algorithm)
+	}
+	b, err := os.ReadFile(t.cfg.Prior)
+	if err != nil {
+		return nil, fmt.Errorf("--prior: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	rec.Prior = &model.PriorRef{File: t.cfg.Prior, Version: m.VersionNumber(), SHA256: hex.EncodeToString(sum[:])}
+	return m, nil
+}
+
+// trainOptions are the options of model.Train for this run.
+func (t *trainer) trainOptions(tr *features.Transform, prior *model.Model) model.TrainOptions {
+	cfg := t.cfg
+	opt := model.TrainOptions{
+		Search: model.SearchOptions{Folds: cfg.CVFolds, MaxRows: cfg.CVRows, Trials: cfg.SearchTrials, Seed: cfg.Seed, Workers: cfg.Workers},
+		C:      cfg.C, Effects: cfg.Effects == EffectsAuto, Prior: prior, Transform: tr,
+	}
+	switch cfg.Calibration {
+	case CalibrationAuto:
+		opt.Calibrations = model.CalibrationMethods()
+	default:
+		opt.Calibrations = []string{cfg.Calibration}
+	}
+	return opt
+}
+
+// validateOnLatest trains on the earlier dates of the training rows and
+// scores the latest ones (--time-holdout), beside the grouped CV.
+func (t *trainer) validateOnLatest(ctx context.Context, d *model.Data, tr *features.Transform, prior *model.Model, rec *RunRecord) error {
+	if t.cfg.TimeHoldout == 0 || t.cfg.Algorithm != "logistic" {
+		return nil
+	}
+	ts, err := model.ValidateTimeSplit(ctx, d, t.cfg.TimeHoldout, t.trainOptions(tr, prior))
+	if err != nil {
+		// Too few dates is a property of the data, not a failure of the run.
+		t.st.Logger.WarnContext(ctx, "no validation on the latest games", "err", err)
+		rec.TimeSplitError = err.Error()
+		return nil
+	}
+	rec.TimeSplit = ts
+	t.phase("time_split")
+	f := ts.Final()
+	t.st.Logger.InfoContext(ctx, "validated on the latest games", "cutoff_date", ts.Cutoff, "train_rows", ts.TrainRows,
+		"valid_rows", ts.ValidRows, "roc_auc", f.ROCAUC, "log_loss", f.LogLoss, "calibration_error", f.CalibrationError)
+	return nil
+}
+
+// fit fits the challenger on all training rows and returns its spec,
+// metrics and lineage still to fill.
+func (t *trainer) fit(ctx context.Context, d *model.Data, tr *features.Transform, prior *model.Model, rec *RunRecord) (model.Spec, error) {
+	cfg, log := t.cfg, t.st.Logger
 	spec := model.Spec{Transform: tr, Threshold: cfg.Threshold}
-	switch cfg.Algorithm {
-	case "linear":
-		fit, err := model.FitLinearProbability(X, y, model.LinearOptions{MaxRows: cfg.LinearRows, Seed: cfg.Seed})
+	if cfg.Algorithm == "linear" {
+		fit, err := model.FitLinearProbability(d.X, d.Y, model.LinearOptions{MaxRows: cfg.LinearRows, Seed: cfg.Seed})
 		if err != nil {
-			return nil, err
+			return spec, err
 		}
 		spec.Algorithm, spec.Intercept, spec.Weights = model.AlgorithmLinear, fit.Intercept, fit.Weights
 		rec.Hyperparameters["linear_rows"] = cfg.LinearRows
 		rec.Fit["rows"], rec.Fit["dropped_features"] = fit.Rows, droppedNames(tr, fit.Dropped)
 		t.phase("fit")
-	default:
-		C := cfg.C
-		var init []float64
-		if C == 0 {
-			res, err := model.SearchC(ctx, X, y, groups, model.SearchOptions{
-				Folds: cfg.CVFolds, MaxRows: cfg.CVRows, Trials: cfg.SearchTrials, Seed: cfg.Seed, Workers: cfg.Workers})
-			if err != nil {
-				return nil, err
-			}
-			rec.Search, C, init = res, res.Best.C, res.Init
-			t.phase("search")
-			log.InfoContext(ctx, "hyperparameters chosen", "C", C, "cv_log_loss", res.Best.LogLoss,
-				"cv_roc_auc", res.Best.ROCAUC, "cv_rows", res.Rows, "folds", res.Folds, "trials", len(res.Trials))
-		}
-		fit, err := model.FitLogistic(ctx, X, y, model.LogisticOptions{C: C, Workers: cfg.Workers, Init: init})
-		if err != nil {
-			return nil, err
-		}
-		spec.Algorithm, spec.Intercept, spec.Weights = model.AlgorithmLogistic, fit.Intercept, fit.Weights
-		rec.Hyperparameters["C"] = C
-		rec.Fit["iterations"], rec.Fit["evaluations"], rec.Fit["status"] = fit.Iterations, fit.Evaluations, fit.Status
-		rec.Fit["gradient_inf_norm"], rec.Fit["objective"] = fit.GradNorm, fit.Objective
-		t.phase("fit")
-		log.InfoContext(ctx, "model fitted", "C", C, "iterations", fit.Iterations, "status", fit.Status, "gradient", fit.GradNorm)
+		return spec, nil
 	}
-	X = nil // the matrix is the biggest allocation: let the scoring below reuse its memory
+	res, err := model.Train(ctx, d, t.trainOptions(tr, prior))
+	if err != nil {
+		return spec, err
+	}
+	fit := res.Fit
+	spec.Algorithm, spec.Intercept, spec.Weights = model.AlgorithmLogistic, fit.Intercept, fit.Weights
+	spec.Effects, spec.Calibration = res.Effects, res.Calibration
+	rec.Search, rec.CV, rec.Calibration = res.Search, res.CV, res.Calibration.Method
+	rec.Hyperparameters["C"] = res.C
+	if res.CV.Effects != nil {
+		for g, l := range res.CV.Effects.L2 {
+			rec.Hyperparameters[g+"_l2"] = l
+		}
+	}
+	rec.Fit["iterations"], rec.Fit["evaluations"], rec.Fit["status"] = fit.Iterations, fit.Evaluations, fit.Status
+	rec.Fit["gradient_inf_norm"], rec.Fit["objective"] = fit.GradNorm, fit.Objective
+	for _, g := range model.Groups() {
+		if n := res.Effects.Len(g); n > 0 {
+			rec.Fit[g+"_effects"] = n
+		}
+	}
+	t.phase("fit")
+	cvf := res.CV.Final()
+	log.InfoContext(ctx, "model fitted", "C", res.C, "iterations", fit.Iterations, "status", fit.Status, "gradient", fit.GradNorm,
+		"calibration", res.Calibration.String(), "cv_roc_auc", cvf.ROCAUC, "cv_log_loss", cvf.LogLoss, "cv_calibration_error", cvf.CalibrationError)
+	return spec, nil
+}
+
+func (t *trainer) recordHyperparameters(rec *RunRecord) {
+	cfg := t.cfg
 	rec.Hyperparameters["feature_set"] = cfg.FeatureSet
 	rec.Hyperparameters["threshold"] = cfg.Threshold
 	if rec.Search != nil {
 		rec.Hyperparameters["cv_folds"], rec.Hyperparameters["cv_rows"], rec.Hyperparameters["search_trials"] = cfg.CVFolds, cfg.CVRows, cfg.SearchTrials
 	}
+	if cfg.Algorithm == "logistic" {
+		rec.Hyperparameters["effects"], rec.Hyperparameters["calibration"] = cfg.Effects, cfg.Calibration
+		rec.Hyperparameters["time_holdout"] = cfg.TimeHoldout
+	}
+	if rec.Prior != nil {
+		rec.Hyperparameters["prior"] = rec.Prior.File
+	}
+}
 
-	// Score the challenger, and the champion through its own transform, on
-	// the same raw test rows.
+// compete scores the challenger, and the champion through its own
+// transform, on the same raw test rows, decides, and returns the
+// challenger with its metrics and lineage.
+func (t *trainer) compete(ctx context.Context, spec model.Spec, rec *RunRecord, start time.Time) (*model.Model, error) {
+	cfg, log := t.cfg, t.st.Logger
 	challenger, err := model.New(spec)
 	if err != nil {
 		return nil, err
 	}
-	lock, err := t.lockModels(ctx) // held until the model is saved (lock.go)
-	if err != nil {
-		return nil, err
-	}
-	defer lock.Unlock()
 	champ, champScore := t.loadChampion()
 	chalM, champM, testRows, err := t.score(ctx, challenger, champ)
 	if err != nil {
@@ -186,43 +328,35 @@ func (t *trainer) run(ctx context.Context) (*RunRecord, error) {
 	spec.Lineage = model.Lineage{
 		CreatedAt: start.UTC(), CodeVersion: version.Version, Seed: cfg.Seed, TrainRows: rec.TrainRows,
 		TestRows: rec.TestRows, Data: rec.Data, FeatureSet: cfg.FeatureSet, Hyperparameters: rec.Hyperparameters,
-		Fit: rec.Fit, Search: rec.Search,
+		Fit: rec.Fit, Search: rec.Search, Prior: rec.Prior, CV: rec.CV, TimeSplit: rec.TimeSplit,
 	}
-	m, err := model.New(spec)
-	if err != nil {
-		return nil, err
-	}
-	reg := model.NewRegistry(cfg.ModelsDir)
+	return model.New(spec)
+}
+
+// publish promotes the model (champion pointer and signal) or discards it,
+// and returns its file.
+func (t *trainer) publish(ctx context.Context, m *model.Model, rec *RunRecord, start time.Time) (string, error) {
+	log := t.st.Logger
+	reg := model.NewRegistry(t.cfg.ModelsDir)
 	var path string
+	var err error
 	if rec.Promoted {
 		path, err = reg.Promote(m, start)
 	} else {
 		path, err = reg.Discard(m, start)
 	}
 	if err != nil {
-		return nil, err
+		return "", err
 	}
-	rec.Model, rec.Version, rec.RunName = path, m.VersionNumber(), filepath.Base(path)
 	if rec.Promoted {
 		if err := t.st.CreateSignal(stage.SignalNewModel); err != nil {
-			return nil, err
+			return "", err
 		}
 		log.InfoContext(ctx, "model promoted", "model", path, "model_version", m.Version())
 	} else {
 		log.InfoContext(ctx, "model discarded", "model", path, "model_version", m.Version())
 	}
-	t.phase("save")
-	if err := lock.Unlock(); err != nil { // before MLflow, which may be slow
-		return nil, err
-	}
-
-	rec.DurationMS = time.Since(start).Milliseconds()
-	rec.PhasesMS = t.phases
-	rec.MLflow = t.tracker.log(ctx, rec)
-	if err := writeRecord(path+".run.json", rec); err != nil {
-		return nil, err
-	}
-	return rec, nil
+	return path, nil
 }
 
 func algorithmName(flag string) string {
@@ -341,31 +475,36 @@ func (t *trainer) score(ctx context.Context, chal, champ *model.Model) (chalM, c
 	return chalM, champM, int64(len(y)), nil
 }
 
-// loadMatrix reads the training feature file into the design matrix: each
-// row's 39 seed values through the transform's Vector, the one function
-// serving also uses.
-func (t *trainer) loadMatrix(ctx context.Context, path string, tr *features.Transform) (*model.Matrix, []int8, []int32, error) {
-	r, err := parquetio.Open[features.Row](path)
+// loadData reads the processed training split into the design matrix:
+// each shot through the transform's Seed and Vector, the functions serving
+// uses, with its game, identifiers and date beside it.
+func (t *trainer) loadData(ctx context.Context, path string, tr *features.Transform) (*model.Data, error) {
+	r, err := parquetio.Open[nba.Shot](path)
 	if err != nil {
-		return nil, nil, nil, stage.MissingInput("training features", err, "featurize")
+		return nil, stage.MissingInput("processed training rows", err, "process")
 	}
-	defer r.Close()
 	n := int(r.NumRows())
+	r.Close()
 	if n == 0 {
-		return nil, nil, nil, fmt.Errorf("%s: no rows", path)
+		return nil, fmt.Errorf("%s: no rows", path)
 	}
-	X := model.NewMatrix(n, tr.NumFeatures())
-	y := make([]int8, n)
-	groups := make([]int32, n)
+	d := &model.Data{X: model.NewMatrix(n, tr.NumFeatures()), Y: make([]int8, n), Games: make([]int32, n),
+		IDs: make([]features.Identifiers, n), Dates: make([]int32, n)}
 	prog := t.st.Progress("train: load", int64(n))
 	off := 0
-	err = r.Each(ctx, func(b []features.Row) error {
+	_, err = parquetio.Each(ctx, path, func(b []nba.Shot) error {
+		if off+len(b) > n {
+			return fmt.Errorf("%s: more rows than its footer's %d", path, n)
+		}
 		parallel.For(len(b), parallel.Workers(), func(_, lo, hi int) {
 			v := make([]float64, tr.NumFeatures())
 			for i := lo; i < hi; i++ {
-				seed := b[i].Seed()
-				X.SetRow(off+i, tr.Vector(&seed, v))
-				y[off+i], groups[off+i] = b[i].ShotMadeFlag, b[i].GameID
+				s := &b[i]
+				seed := features.Seed(tr, s)
+				k := off + i
+				d.X.SetRow(k, tr.VectorOf(&seed, s.ActionType, v))
+				d.Y[k], d.Games[k], d.Dates[k] = s.ShotMadeFlag, s.GameID, s.GameDate
+				d.IDs[k] = features.IdentifiersOf(s)
 			}
 		})
 		off += len(b)
@@ -373,15 +512,15 @@ func (t *trainer) loadMatrix(ctx context.Context, path string, tr *features.Tran
 		return nil
 	})
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, fmt.Errorf("training rows: %w", err)
 	}
 	prog.Done()
-	for i, v := range y {
+	for i, v := range d.Y {
 		if v != 0 && v != 1 {
-			return nil, nil, nil, fmt.Errorf("%s: row %d: shot_made_flag is %d, want 0 or 1", path, i, v)
+			return nil, fmt.Errorf("%s: row %d: shot_made_flag is %d, want 0 or 1", path, i, v)
 		}
 	}
-	return X, y, groups, nil
+	return d, nil
 }
 
 func loadTransform(path string) (*features.Transform, error) {

@@ -193,13 +193,13 @@ func TestVector(t *testing.T) {
 }
 
 // TestFamilyLookup: types with the same training count share a frequency,
-// and the family is then split between them; a frequency that went through
-// float32 still matches.
+// and the family (and Action_Plain) is then split between them; a
+// frequency that went through float32 still matches.
 func TestFamilyLookup(t *testing.T) {
 	t.Parallel()
 	base := featuretest.Shots(2, 1)[0]
 	var shots []nba.Shot
-	for _, a := range []string{"Jump Shot", "Jump Shot", "Jump Shot", "Dunk Shot", "Hook Shot", "Layup Shot", "Layup Shot"} {
+	for _, a := range []string{"Jump Shot", "Jump Shot", "Jump Shot", "Dunk Shot", "Turnaround Hook Shot", "Driving Layup Shot", "Driving Layup Shot"} {
 		s := base
 		s.ActionType = a
 		shots = append(shots, s)
@@ -207,11 +207,11 @@ func TestFamilyLookup(t *testing.T) {
 	tr := fit(t, shots)
 	tests := []struct {
 		action string
-		want   [numFamilies]float64
+		want   actionMix
 	}{
-		{"Jump Shot", [numFamilies]float64{5: 1}},
-		{"Layup Shot", [numFamilies]float64{1: 1}},
-		{"Dunk Shot", [numFamilies]float64{0: 0.5, 3: 0.5}}, // Dunk and Hook both 1/7
+		{"Jump Shot", actionMix{5: 1, mixPlain: 1}},
+		{"Driving Layup Shot", actionMix{1: 1}},
+		{"Dunk Shot", actionMix{0: 0.5, 3: 0.5, mixPlain: 0.5}}, // Dunk and Hook both 1/7; the dunk is plain
 	}
 	for _, tt := range tests {
 		f := tr.tables[tableActionType].str[tt.action]

@@ -59,7 +59,7 @@ type Transform struct {
 	// family is the reverse lookup of Action_Type_Frequency: float32
 	// frequency → index into mixes.
 	family map[float32]int
-	mixes  [][numFamilies]float64
+	mixes  []actionMix
 	stats  map[string]Stat // scaler of every non-binary catalogue feature fitted
 	sel    []int           // chosen catalogue features, in vector order
 	mean   []float64       // per vector position: 0 for binary features
@@ -162,24 +162,31 @@ func (t *Transform) buildFamilies() {
 	}
 	slices.Sort(keys) // deterministic mix indexes
 	t.family = make(map[float32]int, len(keys))
-	t.mixes = make([][numFamilies]float64, len(keys))
+	t.mixes = make([]actionMix, len(keys))
 	for i, k := range keys {
 		acts := byFreq[k]
 		for _, a := range acts {
 			t.mixes[i][familyIndex(nba.ActionFamily(a))] += 1 / float64(len(acts))
+			if plainAction(a) {
+				t.mixes[i][mixPlain] += 1 / float64(len(acts))
+			}
 		}
 		t.family[k] = i
 	}
 }
 
 func familyIndex(f string) int {
-	for i, name := range nba.Families() {
+	for i, name := range families {
 		if name == f {
 			return i
 		}
 	}
 	return familyUnknown
 }
+
+// families is nba.Families, copied once: familyIndex runs for every scored
+// raw shot and must not allocate.
+var families = nba.Families()
 
 // ScalerFitter accumulates the scaler statistics of every non-binary
 // catalogue feature over the seeds of the training split.
@@ -319,6 +326,11 @@ func (t *Transform) choose(names []string) error {
 	t.sel, t.mean, t.inv = sel, mean, inv
 	return nil
 }
+
+// Scale returns the standard scaler of vector position i: the feature's
+// value v enters the model as (v − mean)/std. Binary features have mean 0
+// and std 1.
+func (t *Transform) Scale(i int) (mean, std float64) { return t.mean[i], 1 / t.inv[i] }
 
 // Binary reports, per vector position, whether the feature is a 0/1
 // indicator (or a share in [0,1]) left unscaled.

@@ -40,7 +40,7 @@ func newFixture(tb testing.TB, seed uint64, n int) *fixture {
 	v := make([]float64, tr.NumFeatures())
 	for i := range shots {
 		s := features.Seed(tr, &shots[i])
-		X.SetRow(i, tr.Vector(&s, v))
+		X.SetRow(i, tr.VectorOf(&s, shots[i].ActionType, v))
 		y[i] = shots[i].ShotMadeFlag
 	}
 	return &fixture{tr: tr, shots: shots, X: X, y: y}

@@ -67,6 +67,13 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(good)
+	// A file with effects of every group and an isotonic calibration.
+	iso, _ := FitCalibration(CalibrationIsotonic, []float64{0.2, 0.4, 0.6, 0.8}, []int8{0, 1, 0, 1})
+	full := withCalibration(f, m, iso, FitEffects(make([]float64, len(fx.shots)), fx.y, dataOf(fx).IDs, EffectOptions{L2: [numGroups]float64{10, 10, 10}}))
+	full.version = 1
+	if b, err := json.Marshal(full); err == nil {
+		f.Add(b)
+	}
 	f.Add([]byte(`{"format":"nba-mlops/model","format_version":1}`))
 	f.Add([]byte(`{}`))
 	seed := features.Seed(fx.tr, &fx.shots[0])

@@ -14,7 +14,28 @@ type Metrics struct {
 	Brier    float64 `json:"brier"`     // mean squared error of the probability
 	BaseRate float64 `json:"base_rate"` // share of made shots
 	Rows     int64   `json:"rows"`
+	// CalibrationError is the expected calibration error over
+	// ReliabilityBins equal-count bins of the probability: the
+	// row-weighted mean of |mean predicted − observed rate| per bin. 0.03
+	// means the probabilities are off by 3 points on average. Model files
+	// from before it was measured read it as 0.
+	CalibrationError float64 `json:"calibration_error"`
+	// Reliability is the table behind CalibrationError, lowest
+	// probabilities first.
+	Reliability []ReliabilityBin `json:"reliability,omitempty"`
 }
+
+// ReliabilityBin is one row of a reliability table: the shots whose
+// probability falls in one equal-count bin.
+type ReliabilityBin struct {
+	Bin           int     `json:"bin"` // 1..ReliabilityBins, lowest probabilities first
+	MeanPredicted float64 `json:"mean_predicted"`
+	ObservedRate  float64 `json:"observed_rate"`
+	Count         int64   `json:"count"`
+}
+
+// ReliabilityBins is the number of equal-count bins of CalibrationError.
+const ReliabilityBins = 10
 
 // Metric names accepted by --metric, with their direction.
 const (
@@ -22,10 +43,16 @@ const (
 	MetricLogLoss  = "log_loss"
 	MetricBrier    = "brier"
 	MetricAccuracy = "accuracy"
+	// MetricCalibrationError is the expected calibration error (lower is
+	// better).
+	MetricCalibrationError = "calibration_error"
 )
 
-// MetricNames lists the metrics a promotion can compare on.
-var MetricNames = []string{MetricROCAUC, MetricLogLoss, MetricBrier, MetricAccuracy}
+// MetricNames returns the metrics a promotion can compare on. It returns a
+// new slice each time, so no caller can change the list.
+func MetricNames() []string {
+	return []string{MetricROCAUC, MetricLogLoss, MetricBrier, MetricAccuracy, MetricCalibrationError}
+}
 
 // Get returns the named metric.
 func (m Metrics) Get(name string) (float64, error) {
@@ -38,8 +65,10 @@ func (m Metrics) Get(name string) (float64, error) {
 		return m.Brier, nil
 	case MetricAccuracy:
 		return m.Accuracy, nil
+	case MetricCalibrationError:
+		return m.CalibrationError, nil
 	}
-	return 0, fmt.Errorf("unknown metric %q (want one of %v)", name, MetricNames)
+	return 0, fmt.Errorf("unknown metric %q (want one of %v)", name, MetricNames())
 }
 
 // HigherIsBetter reports the direction of a metric.
@@ -86,7 +115,56 @@ func Evaluate(p []float64, y []int8, threshold float64) Metrics {
 	m.Brier = brier / float64(n)
 	m.BaseRate = float64(made) / float64(n)
 	m.ROCAUC = AUC(p, y)
+	m.Reliability = Reliability(p, y)
+	m.CalibrationError = calibrationError(m.Reliability, n)
 	return m
+}
+
+// Reliability returns the reliability table of p against y: ReliabilityBins
+// bins of equal count (the first bins one row shorter when the rows do not
+// divide evenly) over the probabilities sorted in increasing order. Bins
+// are fewer when there are fewer rows than bins.
+func Reliability(p []float64, y []int8) []ReliabilityBin {
+	n := len(p)
+	if n == 0 {
+		return nil
+	}
+	idx := make([]int32, n)
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int {
+		switch {
+		case p[a] < p[b]:
+			return -1
+		case p[a] > p[b]:
+			return 1
+		}
+		return 0
+	})
+	bins := min(ReliabilityBins, n)
+	out := make([]ReliabilityBin, 0, bins)
+	for k := range bins {
+		lo, hi := k*n/bins, (k+1)*n/bins
+		var sp, sy float64
+		for _, i := range idx[lo:hi] {
+			sp += p[i]
+			sy += float64(y[i])
+		}
+		c := float64(hi - lo)
+		out = append(out, ReliabilityBin{Bin: k + 1, MeanPredicted: sp / c, ObservedRate: sy / c, Count: int64(hi - lo)})
+	}
+	return out
+}
+
+// calibrationError is the expected calibration error of a reliability
+// table over n rows.
+func calibrationError(bins []ReliabilityBin, n int) float64 {
+	e := 0.0
+	for _, b := range bins {
+		e += float64(b.Count) / float64(n) * math.Abs(b.MeanPredicted-b.ObservedRate)
+	}
+	return e
 }
 
 // AUC is the area under the ROC curve: the probability that a random made

@@ -36,11 +36,11 @@ func TestEvaluate(t *testing.T) {
 	}{
 		{"perfect", []float64{0.9, 0.8, 0.2, 0.1}, []int8{1, 1, 0, 0},
 			Metrics{Accuracy: 1, ROCAUC: 1, LogLoss: -(math.Log(0.9) + math.Log(0.8) + math.Log(0.8) + math.Log(0.9)) / 4,
-				Brier: (0.01 + 0.04 + 0.04 + 0.01) / 4, BaseRate: 0.5, Rows: 4}},
+				Brier: (0.01 + 0.04 + 0.04 + 0.01) / 4, BaseRate: 0.5, Rows: 4, CalibrationError: 0.15}},
 		{"all ties", []float64{0.5, 0.5, 0.5}, []int8{1, 0, 0},
-			Metrics{Accuracy: 1.0 / 3, ROCAUC: 0.5, LogLoss: math.Log(2), Brier: 0.25, BaseRate: 1.0 / 3, Rows: 3}},
+			Metrics{Accuracy: 1.0 / 3, ROCAUC: 0.5, LogLoss: math.Log(2), Brier: 0.25, BaseRate: 1.0 / 3, Rows: 3, CalibrationError: 0.5}},
 		{"certain and wrong", []float64{0, 1}, []int8{1, 0},
-			Metrics{Accuracy: 0, ROCAUC: 0, LogLoss: -(math.Log(1e-15) + math.Log1p(-(1 - 1e-15))) / 2, Brier: 1, BaseRate: 0.5, Rows: 2}},
+			Metrics{Accuracy: 0, ROCAUC: 0, LogLoss: -(math.Log(1e-15) + math.Log1p(-(1 - 1e-15))) / 2, Brier: 1, BaseRate: 0.5, Rows: 2, CalibrationError: 1}},
 	}
 	for _, tt := range tests {
 		got := Evaluate(tt.p, tt.y, 0.5)
@@ -95,5 +95,72 @@ func TestImprovement(t *testing.T) {
 func closeMetrics(a, b Metrics, tol float64) bool {
 	c := func(x, y float64) bool { return math.Abs(x-y) <= tol || (math.IsNaN(x) && math.IsNaN(y)) }
 	return c(a.Accuracy, b.Accuracy) && c(a.ROCAUC, b.ROCAUC) && c(a.LogLoss, b.LogLoss) &&
-		c(a.Brier, b.Brier) && c(a.BaseRate, b.BaseRate) && a.Rows == b.Rows
+		c(a.Brier, b.Brier) && c(a.BaseRate, b.BaseRate) && c(a.CalibrationError, b.CalibrationError) && a.Rows == b.Rows
+}
+
+// TestReliability checks the equal-count bins on a case worked by hand: 25
+// rows make bins of 2 and 3 rows, and a perfectly calibrated bin adds
+// nothing to the error.
+func TestReliability(t *testing.T) {
+	t.Parallel()
+	var p []float64
+	var y []int8
+	for i := range 25 {
+		p = append(p, float64(i)/100)
+		y = append(y, int8(i%2))
+	}
+	bins := Reliability(p, y)
+	if len(bins) != ReliabilityBins {
+		t.Fatalf("%d bins, want %d", len(bins), ReliabilityBins)
+	}
+	total := int64(0)
+	for k, b := range bins {
+		lo, hi := k*25/10, (k+1)*25/10
+		var sp, sy float64
+		for i := lo; i < hi; i++ {
+			sp += p[i]
+			sy += float64(y[i])
+		}
+		want := ReliabilityBin{Bin: k + 1, MeanPredicted: sp / float64(hi-lo), ObservedRate: sy / float64(hi-lo), Count: int64(hi - lo)}
+		if math.Abs(b.MeanPredicted-want.MeanPredicted) > 1e-12 || b.ObservedRate != want.ObservedRate || b.Count != want.Count || b.Bin != want.Bin {
+			t.Errorf("bin %d = %+v, want %+v", k, b, want)
+		}
+		total += b.Count
+	}
+	if total != 25 {
+		t.Errorf("bins hold %d rows, want 25", total)
+	}
+	// Calibrated by construction: bin k holds 10 shots at probability
+	// k/10, k of them made, so the error is 0; moving every probability
+	// up by 0.05 makes it 0.05.
+	var q, qUp []float64
+	var yy []int8
+	for k := range 10 {
+		for i := range 10 {
+			q = append(q, float64(k)/10)
+			qUp = append(qUp, float64(k)/10+0.05)
+			yy = append(yy, int8(b2i(i < k)))
+		}
+	}
+	if e := Evaluate(q, yy, 0.5).CalibrationError; math.Abs(e) > 1e-12 {
+		t.Errorf("calibrated probabilities: calibration error %v, want 0", e)
+	}
+	if e := Evaluate(qUp, yy, 0.5).CalibrationError; math.Abs(e-0.05) > 1e-12 {
+		t.Errorf("probabilities 0.05 too high: calibration error %v, want 0.05", e)
+	}
+	if names := MetricNames(); names[len(names)-1] != MetricCalibrationError {
+		t.Errorf("MetricNames() = %v, want calibration_error accepted", names)
+	}
+	names := MetricNames()
+	names[0] = "changed"
+	if MetricNames()[0] != MetricROCAUC {
+		t.Error("a caller changed the list MetricNames returns")
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

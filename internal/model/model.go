@@ -29,8 +29,12 @@ const DefaultThreshold = 0.5
 
 // Format identifies model files.
 const (
-	Format        = "nba-mlops/model"
-	FormatVersion = 1
+	Format = "nba-mlops/model"
+	// FormatVersion 2 added calibration and identifier effects. Version 1
+	// files (no calibration: the identity; no shooter effects) still load,
+	// so champions trained before keep serving; a build that reads only
+	// version 1 refuses version 2 rather than serve uncalibrated answers.
+	FormatVersion = 2
 )
 
 // Lineage records where a model came from.
@@ -48,6 +52,21 @@ type Lineage struct {
 	Hyperparameters map[string]any    `json:"hyperparameters"`
 	Fit             map[string]any    `json:"fit,omitempty"`    // optimiser outcome: iterations, status, gradient norm
 	Search          *SearchResult     `json:"search,omitempty"` // the hyperparameter search, when one ran
+	// Prior is the model whose weights the fit was regularised toward
+	// (train --prior), nil for a fit from scratch.
+	Prior *PriorRef `json:"prior,omitempty"`
+	// CV is the game-grouped cross-validation on the training rows that
+	// chose the effects' strengths and the calibration.
+	CV *CVReport `json:"cv,omitempty"`
+	// TimeSplit is the validation on the latest training games, when it ran.
+	TimeSplit *TimeSplitReport `json:"time_split,omitempty"`
+}
+
+// PriorRef identifies a prior model in a lineage.
+type PriorRef struct {
+	File    string `json:"file"`
+	Version int    `json:"version"`
+	SHA256  string `json:"sha256"`
 }
 
 // Spec is what New builds a model from.
@@ -57,8 +76,14 @@ type Spec struct {
 	Intercept float64
 	Weights   []float64
 	Threshold float64 // 0 means DefaultThreshold
-	Metrics   Metrics
-	Lineage   Lineage
+	// Effects holds the player, team-season and action type effects, nil
+	// for none.
+	Effects *Effects
+	// Calibration maps the raw probability to the served one; the zero
+	// value is the identity.
+	Calibration Calibration
+	Metrics     Metrics
+	Lineage     Lineage
 }
 
 // Model is a fitted model: transform plus weights. It is immutable and safe
@@ -71,6 +96,8 @@ type Model struct {
 	intercept float64
 	weights   []float64
 	tr        *features.Transform
+	effects   *Effects    // nil: no effects
+	cal       Calibration // Method is never "" once validated
 	metrics   Metrics
 	lineage   Lineage
 }
@@ -83,7 +110,8 @@ func New(spec Spec) (*Model, error) {
 	}
 	m := &Model{
 		algorithm: spec.Algorithm, threshold: spec.Threshold, intercept: spec.Intercept,
-		weights: slices.Clone(spec.Weights), tr: spec.Transform, metrics: spec.Metrics, lineage: spec.Lineage,
+		weights: slices.Clone(spec.Weights), tr: spec.Transform, effects: spec.Effects, cal: spec.Calibration,
+		metrics: spec.Metrics, lineage: spec.Lineage,
 	}
 	if err := m.validate(); err != nil {
 		return nil, err
@@ -117,6 +145,18 @@ func (m *Model) validate() error {
 	}
 	if m.version < 0 {
 		return fmt.Errorf("version %d is negative", m.version)
+	}
+	if err := m.cal.validate(); err != nil {
+		return err
+	}
+	if m.cal.Method == "" {
+		m.cal.Method = CalibrationNone
+	}
+	if m.effects != nil {
+		// A copy: bind adds the frequency lookup of this model's transform.
+		e := *m.effects
+		e.bind(m.tr)
+		m.effects = &e
 	}
 	return nil
 }
@@ -156,28 +196,62 @@ func (m *Model) Features() []string { return m.tr.Features() }
 // Weights returns the intercept and a copy of the weights.
 func (m *Model) Weights() (float64, []float64) { return m.intercept, slices.Clone(m.weights) }
 
+// Calibration returns the calibration the model applies to its raw
+// probability.
+func (m *Model) Calibration() Calibration { return m.cal }
+
+// Effects returns the model's identifier effects, nil when it has none.
+func (m *Model) Effects() *Effects { return m.effects }
+
 // ScoreSeed returns the probability that a shot with these 39 seed values
-// (the /predict body, unscaled) is made. It does not allocate. Values are
-// not checked: a NaN or infinite input gives a NaN probability, so callers
-// validate what they receive.
+// (the /predict body, unscaled) is made. The body does not name the
+// shooter, so he is the league average; its action type counts through
+// Action_Type_Frequency. It does not allocate. Values are not checked:
+// a NaN or infinite input gives a NaN probability, so callers validate
+// what they receive.
 func (m *Model) ScoreSeed(seed *[nba.NumSeedFeatures]float64) float64 {
+	return m.score(seed, nil)
+}
+
+// ScoreShot returns the probability that a raw shot is made, through the
+// model's own transform and with the effects of its player, team-season
+// and action type. It does not allocate.
+func (m *Model) ScoreShot(s *nba.Shot) float64 {
+	seed := features.Seed(m.tr, s)
+	ids := features.IdentifiersOf(s)
+	return m.score(&seed, &ids)
+}
+
+// score is the one scoring function: linear predictor, identifier effects
+// (ids nil: a /predict body, which carries only the action type's
+// frequency) and calibration. Every scorer (train's evaluation, infer,
+// predictd and through it apid) ends here.
+func (m *Model) score(seed *[nba.NumSeedFeatures]float64, ids *features.Identifiers) float64 {
 	var buf [features.MaxFeatures]float64
-	v := m.tr.Vector(seed, buf[:])
+	var v []float64
+	if ids != nil {
+		v = m.tr.VectorOf(seed, ids.ActionType, buf[:])
+	} else {
+		v = m.tr.Vector(seed, buf[:])
+	}
 	z := m.intercept
 	for i, x := range v {
 		z += m.weights[i] * x
 	}
-	if m.algorithm == AlgorithmLinear {
-		return math.Min(math.Max(z, 0), 1)
+	if m.effects != nil {
+		if ids != nil {
+			z += m.effects.offset(ids)
+		} else {
+			z += m.effects.seedOffset(seed[features.SeedActionTypeFrequency])
+		}
 	}
-	return sigmoid(z)
-}
-
-// ScoreShot returns the probability that a raw shot is made, through the
-// model's own transform. It does not allocate.
-func (m *Model) ScoreShot(s *nba.Shot) float64 {
-	seed := features.Seed(m.tr, s)
-	return m.ScoreSeed(&seed)
+	if m.algorithm == AlgorithmLinear {
+		return m.cal.apply(math.Min(math.Max(z, 0), 1), math.NaN())
+	}
+	if m.cal.Method == CalibrationNone {
+		return sigmoid(z)
+	}
+	return m.cal.apply(sigmoid(z), z)
 }
 
 // Predict returns 1 when p is at or above the threshold, else 0.
@@ -198,6 +272,8 @@ type fileJSON struct {
 	Features      []string            `json:"features"`
 	Intercept     float64             `json:"intercept"`
 	Weights       []float64           `json:"weights"`
+	Calibration   *Calibration        `json:"calibration"` // absent in version 1 files: the identity
+	Effects       *Effects            `json:"effects,omitempty"`
 	Metrics       Metrics             `json:"metrics"`
 	Lineage       Lineage             `json:"lineage"`
 	Transform     *features.Transform `json:"transform"`
@@ -208,7 +284,8 @@ func (m *Model) MarshalJSON() ([]byte, error) {
 	return json.Marshal(fileJSON{
 		Format: Format, FormatVersion: FormatVersion, Version: m.version, Algorithm: m.algorithm,
 		Threshold: m.threshold, SeedFeatures: nba.FeatureNames(), Features: m.tr.Features(),
-		Intercept: m.intercept, Weights: m.weights, Metrics: m.metrics, Lineage: m.lineage, Transform: m.tr,
+		Intercept: m.intercept, Weights: m.weights, Calibration: &m.cal, Effects: m.effects,
+		Metrics: m.metrics, Lineage: m.lineage, Transform: m.tr,
 	})
 }
 
@@ -221,8 +298,8 @@ func Decode(b []byte) (*Model, error) {
 	switch {
 	case f.Format != Format:
 		return nil, fmt.Errorf("format is %q, want %q", f.Format, Format)
-	case f.FormatVersion != FormatVersion:
-		return nil, fmt.Errorf("format_version is %d, this build reads %d", f.FormatVersion, FormatVersion)
+	case f.FormatVersion != 1 && f.FormatVersion != FormatVersion:
+		return nil, fmt.Errorf("format_version is %d, this build reads 1 and %d", f.FormatVersion, FormatVersion)
 	case !slices.Equal(f.SeedFeatures, nba.FeatureNames()):
 		return nil, errors.New("seed_features differ from the 39 features of the /predict body")
 	case f.Transform == nil:
@@ -234,7 +311,10 @@ func Decode(b []byte) (*Model, error) {
 	}
 	m := &Model{
 		version: f.Version, algorithm: f.Algorithm, threshold: f.Threshold, intercept: f.Intercept,
-		weights: f.Weights, tr: f.Transform, metrics: f.Metrics, lineage: f.Lineage,
+		weights: f.Weights, tr: f.Transform, effects: f.Effects, metrics: f.Metrics, lineage: f.Lineage,
+	}
+	if f.Calibration != nil {
+		m.cal = *f.Calibration
 	}
 	if err := m.validate(); err != nil {
 		return nil, err

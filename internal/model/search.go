@@ -19,6 +19,9 @@ type SearchOptions struct {
 	CMax    float64 // default 1e2
 	Seed    uint64
 	Workers int
+	// Centre is the penalty centre of every fit (a prior's weights); nil
+	// is 0.
+	Centre []float64
 }
 
 // Trial is one value of C and its cross-validated scores, pooled over the
@@ -38,6 +41,19 @@ type SearchResult struct {
 	// Init is the mean of the best C's fold solutions (intercept first):
 	// a warm start for the fit on all rows.
 	Init []float64 `json:"-"`
+
+	cv *cvFolds // the folds and the best C's fold fits, for CrossValidate
+}
+
+// cvFolds is the state of a search that later cross-validation steps
+// reuse, so that every choice is made on the same games and folds.
+type cvFolds struct {
+	idx   []int // subsample rows, indexes into the searched matrix, increasing
+	sub   *Matrix
+	y     []int8
+	fold  []int // per subsample row
+	folds int   // the k of the search (some folds may be empty)
+	fits  [][]float64
 }
 
 // SearchC chooses C by k-fold cross-validation on a seeded subsample of the
@@ -122,6 +138,10 @@ func SearchC(ctx context.Context, X *Matrix, y []int8, groups []int32, opt Searc
 		p[t] = make([]float64, n)
 	}
 	inits := make([][]float64, len(cs))
+	fits := make([][][]float64, len(cs))
+	for t := range fits {
+		fits[t] = make([][]float64, opt.Folds)
+	}
 	for f := range opt.Folds {
 		if counts[f] == 0 {
 			continue
@@ -137,11 +157,12 @@ func SearchC(ctx context.Context, X *Matrix, y []int8, groups []int32, opt Searc
 		Xt, yt := sub.Subset(trIdx, ys)
 		var warm []float64
 		for t, C := range cs {
-			fit, err := FitLogistic(ctx, Xt, yt, LogisticOptions{C: C, Init: warm, Workers: opt.Workers, GradTol: 1e-5})
+			fit, err := FitLogistic(ctx, Xt, yt, LogisticOptions{C: C, Init: warm, Workers: opt.Workers, GradTol: 1e-5, Centre: opt.Centre})
 			if err != nil {
 				return nil, fmt.Errorf("search: C=%g fold %d: %w", C, f, err)
 			}
 			warm = fit.Params()
+			fits[t][f] = warm
 			for _, k := range vaIdx {
 				p[t][k] = sigmoid(fit.Intercept + dot(fit.Weights, sub.Row(k)))
 			}
@@ -165,6 +186,7 @@ func SearchC(ctx context.Context, X *Matrix, y []int8, groups []int32, opt Searc
 	}
 	res.Best = res.Trials[best]
 	res.Init = inits[best]
+	res.cv = &cvFolds{idx: idx, sub: sub, y: ys, fold: fold, folds: opt.Folds, fits: fits[best]}
 	return res, nil
 }
 

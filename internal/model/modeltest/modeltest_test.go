@@ -24,3 +24,13 @@ func TestPromoteWritesALoadableChampion(t *testing.T) {
 		t.Errorf("Champion() = %q, %v; want %q", champ, err, path)
 	}
 }
+
+func TestTrainCalibrated(t *testing.T) {
+	m := TrainCalibrated(t, 2, 4000)
+	if m.Calibration().Method != model.CalibrationPlatt {
+		t.Errorf("calibration %v, want platt", m.Calibration())
+	}
+	if m.Lineage().CV == nil || len(m.Lineage().CV.Steps) != 3 {
+		t.Errorf("lineage CV %+v, want the model, effects and calibration steps", m.Lineage().CV)
+	}
+}
