@@ -226,7 +226,7 @@ func TestPrometheusConfigMatchesCompose(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"api":                {"api:8000"},
+		"api":                {"api:8002"}, // apid's separate metrics listener
 		"prediction-service": {"prediction-service:8001"},
 		"node-exporter":      {"node-exporter:9100"},
 		"alertmanager":       {"alertmanager:9093"},
@@ -242,10 +242,11 @@ func TestPrometheusConfigMatchesCompose(t *testing.T) {
 			t.Errorf("scraped service %s is not in %s", svc, apiCompose)
 		}
 	}
-	for svc, port := range map[string]string{"api": "8000", "prediction-service": "8001"} {
-		if addr, _ := flagValue(api.Services[svc].Command, "addr"); addr != ":"+port {
-			t.Errorf("%s listens on --addr=%q, Prometheus scrapes port %s", svc, addr, port)
-		}
+	if addr, _ := flagValue(api.Services["prediction-service"].Command, "addr"); addr != ":8001" {
+		t.Errorf("prediction-service listens on --addr=%q, Prometheus scrapes port 8001", addr)
+	}
+	if m := api.Services["api"].Environment["METRICS_ADDR"]; m == nil || (*m != "0.0.0.0:8002" && *m != ":8002") {
+		t.Errorf("api: METRICS_ADDR = %v, Prometheus scrapes api:8002", m)
 	}
 	if got := cfg.Alerting.Alertmanagers; len(got) != 1 || !slices.Equal(got[0].StaticConfigs[0].Targets, []string{"alertmanager:9093"}) {
 		t.Errorf("alerting targets = %+v, want alertmanager:9093", got)
