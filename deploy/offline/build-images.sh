@@ -198,7 +198,12 @@ build_project() {
   for t in generate-data ingest process featurize train infer predictd apid; do
     img=$ns/nba-mlops-$t:$tag
     log "building $img (target $t)"
-    "$DOCKER" build -q -f deploy/Dockerfile --target "$t" --build-arg "VERSION=$version" -t "$img" . >/dev/null
+    # The runtime stand-in's labels would be inherited: say what this is.
+    "$DOCKER" build -q -f deploy/Dockerfile --target "$t" --build-arg "VERSION=$version" \
+      --label org.nba-mlops.standin=false \
+      --label "org.nba-mlops.standin.description=project image, built offline on stand-in base images" \
+      --label org.nba-mlops.standin.inputs= \
+      -t "$img" . >/dev/null
   done
   log "project images built"
 }

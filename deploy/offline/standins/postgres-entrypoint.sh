@@ -3,7 +3,7 @@
 # contract: on an empty $PGDATA, initdb as $POSTGRES_USER with the password
 # from POSTGRES_PASSWORD or the file POSTGRES_PASSWORD_FILE names, create
 # $POSTGRES_DB, run /docker-entrypoint-initdb.d/*.sh|*.sql|*.sql.gz once on a
-# server that listens on the Unix socket only, then exec postgres.
+# server that listens on a private Unix socket only, then exec postgres.
 set -euo pipefail
 
 if [ "${1:-postgres}" != postgres ]; then exec "$@"; fi
@@ -37,7 +37,10 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   rm -f "$pwfile"
   printf '\nhost all all all scram-sha-256\n' >>"$PGDATA/pg_hba.conf"
 
-  pg_ctl -D "$PGDATA" -w -o "-c listen_addresses='' -c unix_socket_directories=/var/run/postgresql" start >/dev/null
+  # The init server's socket is private: pg_isready (the health check) on
+  # the usual socket must not report ready before initialisation is done.
+  PGHOST=$(mktemp -d); export PGHOST
+  pg_ctl -D "$PGDATA" -w -o "-c listen_addresses='' -c unix_socket_directories=$PGHOST" start >/dev/null
   psql=(psql -v ON_ERROR_STOP=1 -X -q --username "$POSTGRES_USER" --no-password --dbname postgres)
   if [ "$POSTGRES_DB" != postgres ]; then
     "${psql[@]}" --set db="$POSTGRES_DB" <<<'CREATE DATABASE :"db";'
@@ -55,6 +58,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
     esac
   done
   pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+  rmdir "$PGHOST" 2>/dev/null || true; unset PGHOST
   echo "postgres: init done"
 fi
 
