@@ -13,13 +13,13 @@ SOURCE  ?=
 
 BINARIES := generate-data ingest process featurize train infer predictd apid
 
-.PHONY: build run test lint bench fuzz pipeline golden clean help images
+.PHONY: build run test lint bench fuzz pipeline golden clean help
 
 help:
+	@echo "make images    every image the compose files name, offline (stand-ins from Debian packages + deploy/Dockerfile)"
 	@echo "make run       build, train a first model if there is none, start predictd and apid"
 	@echo "make test      all tests (set TEST_DATABASE_URL and NBA_REQUIRE_INTEGRATION=1 for the full set; .ci/run does)"
 	@echo "make pipeline  generate-data -> ingest -> process -> featurize -> train -> infer, chained by signal files"
-	@echo "make images    every image the compose files name, offline (stand-ins from Debian packages + deploy/Dockerfile)"
 	@echo "make build | lint | bench | fuzz | golden | clean"
 
 # missing lists the binaries named in $(1) that have no cmd/ directory yet.
@@ -64,6 +64,7 @@ run: build
 	@scripts/run.sh "$(BIN)" "$(DATA)" "$(MODELS)"
 
 # Needs root (mmdebstrap) and a running engine: deploy/offline/engine.sh start.
+.PHONY: images
 images:
 	deploy/offline/build-images.sh
 

@@ -2,6 +2,7 @@ package deploytest
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -226,7 +227,7 @@ func TestPrometheusConfigMatchesCompose(t *testing.T) {
 		}
 	}
 	want := map[string][]string{
-		"api":                {"api:8002"}, // apid's separate metrics listener
+		"api":                {"api:8002"},
 		"prediction-service": {"prediction-service:8001"},
 		"node-exporter":      {"node-exporter:9100"},
 		"alertmanager":       {"alertmanager:9093"},
@@ -242,11 +243,20 @@ func TestPrometheusConfigMatchesCompose(t *testing.T) {
 			t.Errorf("scraped service %s is not in %s", svc, apiCompose)
 		}
 	}
+	// predictd serves metrics on its API port; apid on METRICS_ADDR (its
+	// default is loopback, which Prometheus in another container cannot reach).
 	if addr, _ := flagValue(api.Services["prediction-service"].Command, "addr"); addr != ":8001" {
 		t.Errorf("prediction-service listens on --addr=%q, Prometheus scrapes port 8001", addr)
 	}
-	if m := api.Services["api"].Environment["METRICS_ADDR"]; m == nil || (*m != "0.0.0.0:8002" && *m != ":8002") {
-		t.Errorf("api: METRICS_ADDR = %v, Prometheus scrapes api:8002", m)
+	apiSvc := api.Services["api"]
+	metricsAddr, ok := flagValue(apiSvc.Command, "metrics-addr")
+	if !ok {
+		if v := apiSvc.Environment["METRICS_ADDR"]; v != nil {
+			metricsAddr = *v
+		}
+	}
+	if host, port, err := net.SplitHostPort(metricsAddr); err != nil || port != "8002" || (host != "" && host != "0.0.0.0" && host != "::") {
+		t.Errorf("api serves metrics on %q (--metrics-addr or METRICS_ADDR), Prometheus scrapes api:8002: want :8002 or 0.0.0.0:8002", metricsAddr)
 	}
 	if got := cfg.Alerting.Alertmanagers; len(got) != 1 || !slices.Equal(got[0].StaticConfigs[0].Targets, []string{"alertmanager:9093"}) {
 		t.Errorf("alerting targets = %+v, want alertmanager:9093", got)
