@@ -222,7 +222,7 @@ func TestDockerComposeLive(t *testing.T) {
 	})
 	d.checkPipelineRun(true)
 	var rawRows int
-	first, rawRows = d.checkVolumesAfterRun()
+	first, rawRows, _ = d.checkVolumesAfterRun()
 
 	// 2. The API stack.
 	api := "http://127.0.0.1:" + env["API_PORT"]
@@ -268,7 +268,7 @@ func TestDockerComposeLive(t *testing.T) {
 		d.compose(pipelineCompose, "up")
 	})
 	d.checkPipelineRun(false)
-	second, rawRows2 := d.checkVolumesAfterRun()
+	second, rawRows2, modelFiles := d.checkVolumesAfterRun()
 	if rawRows2 <= rawRows {
 		t.Errorf("raw/shots.csv has %d rows after the second run, %d before: the new batch was not ingested", rawRows2, rawRows)
 	}
@@ -277,6 +277,12 @@ func TestDockerComposeLive(t *testing.T) {
 		t.Logf("second run promoted v%d (was v%d)", second.Version, first.Version)
 	case second == first:
 		t.Logf("second run discarded its model; v%d stays the champion", first.Version)
+		if !slices.ContainsFunc(modelFiles, func(f string) bool {
+			v, ok := strings.CutPrefix(f, fmt.Sprintf("discarded/model_best_lr-v%d-", first.Version+1))
+			return ok && strings.HasSuffix(v, ".json")
+		}) {
+			t.Errorf("the champion stayed v%d, but the models volume has no discarded v%d: %v", first.Version, first.Version+1, modelFiles)
+		}
 	default:
 		t.Fatalf("best_model_metrics.json went from %+v to %+v", first, second)
 	}
@@ -373,12 +379,13 @@ type bestModel struct {
 	Version int    `json:"version"`
 }
 
-// volumeFiles returns the regular files under dir of a service's container
-// (docker cp of a stopped container reads its volumes), by path relative to
-// dir.
+// volumeFiles returns the regular files under dir of a pipeline service's
+// container, by path relative to dir, copied out as the README shows
+// (docker compose cp reads the volumes of the stopped container).
 func (d *dockerEnv) volumeFiles(service, dir string) map[string][]byte {
 	d.t.Helper()
-	cmd := exec.CommandContext(d.t.Context(), d.docker, "cp", d.containerID(pipelineCompose, service)+":"+dir, "-")
+	cmd := exec.CommandContext(d.t.Context(), d.docker, "compose", "--env-file", d.envFile, "-f", pipelineCompose, "cp", service+":"+dir, "-")
+	cmd.Dir = d.root
 	cmd.Env = d.env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -414,8 +421,9 @@ func (d *dockerEnv) volumeFiles(service, dir string) map[string][]byte {
 }
 
 // checkVolumesAfterRun checks what a pipeline run leaves in the data and
-// models volumes and returns the champion and the rows of raw/shots.csv.
-func (d *dockerEnv) checkVolumesAfterRun() (bestModel, int) {
+// models volumes and returns the champion, the rows of raw/shots.csv and the
+// files of the models volume.
+func (d *dockerEnv) checkVolumesAfterRun() (bestModel, int, []string) {
 	d.t.Helper()
 	data := d.volumeFiles("inference", "/data")
 	for _, want := range []string{
@@ -454,7 +462,7 @@ func (d *dockerEnv) checkVolumesAfterRun() (bestModel, int) {
 	if best.Version < 1 || len(models[best.Model]) == 0 {
 		d.t.Fatalf("best_model_metrics.json names %q (v%d), which the models volume does not hold (%v)", best.Model, best.Version, sortedKeys(models))
 	}
-	return best, bytes.Count(data["raw/shots.csv"], []byte("\n")) - 1
+	return best, bytes.Count(data["raw/shots.csv"], []byte("\n")) - 1, sortedKeys(models)
 }
 
 // waitModelVersion waits until predictd's /readyz reports model version v.

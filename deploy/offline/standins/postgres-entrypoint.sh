@@ -25,7 +25,7 @@ export POSTGRES_USER=${POSTGRES_USER:-postgres}
 export POSTGRES_DB=${POSTGRES_DB:-$POSTGRES_USER}
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
-  if [ -z "${POSTGRES_PASSWORD:-}" ]; then
+  if [ -z "${POSTGRES_PASSWORD-}" ]; then
     echo "postgres: POSTGRES_PASSWORD or POSTGRES_PASSWORD_FILE must be set on first start (empty $PGDATA)" >&2
     exit 1
   fi
