@@ -209,7 +209,13 @@ func TestDockerComposeLive(t *testing.T) {
 
 	d.phase("images: build-images.sh project (warm cache)", func() {
 		cmd := exec.CommandContext(t.Context(), filepath.Join(d.root, "deploy/offline/build-images.sh"), "project")
-		cmd.Env = append(slices.Clone(d.env), "NBA_DOCKER="+d.docker)
+		// The script picks a CLI with BuildKit (/usr/bin/docker) unless
+		// NBA_DOCKER names one: a newer CLI without the buildx plugin would
+		// fall back to the legacy builder, which cannot build the Dockerfile.
+		cmd.Env = slices.Clone(d.env)
+		if v := os.Getenv("NBA_DOCKER"); v != "" {
+			cmd.Env = append(cmd.Env, "NBA_DOCKER="+v)
+		}
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("deploy/offline/build-images.sh project: %v\n%s", err, tail(string(out), 4000))
 		}
