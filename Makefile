@@ -16,6 +16,7 @@ BINARIES := generate-data ingest process featurize train infer predictd apid
 .PHONY: build run test lint bench fuzz soak pipeline golden clean help
 
 help:
+	@echo "make images    every image the compose files name, offline (stand-ins from Debian packages + deploy/Dockerfile)"
 	@echo "make run       build, train a first model if there is none, start predictd and apid"
 	@echo "make test      all tests; those needing PostgreSQL, the real sample or Chromium skip without them and are counted at the end"
 	@echo "make pipeline  generate-data -> ingest -> process -> featurize -> train -> infer, chained by signal files"
@@ -70,6 +71,11 @@ run: build
 	@m="$(call missing,predictd apid)"; if [ -n "$$m" ]; then \
 	  echo "make run: not built yet: $$m"; exit 1; fi
 	@scripts/run.sh "$(BIN)" "$(DATA)" "$(MODELS)"
+
+# Needs root (mmdebstrap) and a running engine: deploy/offline/engine.sh start.
+.PHONY: images
+images:
+	deploy/offline/build-images.sh
 
 clean:
 	rm -rf $(BIN)

@@ -66,7 +66,11 @@ func TestComposeLoadsWithAndWithoutProfiles(t *testing.T) {
 		{pipelineCompose, []string{"generate", "mlflow"},
 			[]string{"data_generation", "data_ingestion", "data_processing", "feature_engineering", "inference", "mlflow", "model_training"},
 			nil, "nba-mlops"},
+		// Grafana has its own profile: no offline stand-in exists for it.
 		{apiCompose, nil,
+			[]string{"alertmanager", "api", "db", "node-exporter", "prediction-service", "prometheus"},
+			[]string{"grafana"}, "nba-mlops-api"},
+		{apiCompose, []string{"grafana"},
 			[]string{"alertmanager", "api", "db", "grafana", "node-exporter", "prediction-service", "prometheus"},
 			nil, "nba-mlops-api"},
 	}

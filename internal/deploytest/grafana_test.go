@@ -135,7 +135,7 @@ func TestGrafanaDatasources(t *testing.T) {
 		t.Errorf("datasources uid -> type url (-want +got):\n%s", diff)
 	}
 
-	api := loadProject(t, apiCompose)
+	api := loadProject(t, apiCompose, "grafana") // Grafana has its own profile
 	g := api.Services["grafana"]
 	secrets := map[string]bool{}
 	for _, s := range g.Secrets {
