@@ -55,6 +55,7 @@ type config struct {
 	LogFormat      string
 	DBWait         time.Duration
 	RequestTimeout time.Duration
+	PprofAddr      string // empty: no /debug/pprof listener
 	CheckConfig    bool
 }
 
@@ -145,6 +146,7 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 	fs.StringVar(&c.LogFormat, "log-format", or(getenv("LOG_FORMAT"), "text"), "text or json (env LOG_FORMAT)")
 	fs.DurationVar(&c.DBWait, "db-wait", 60*time.Second, "how long to wait at start for PostgreSQL to accept connections")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 10*time.Second, "deadline of each API request, database and prediction service calls included")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve /debug/pprof on this address (host:port, loopback advised); off when empty")
 	fs.BoolVar(&c.CheckConfig, "check-config", false, "print the resolved configuration as JSON (secrets redacted) and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -155,6 +157,9 @@ func loadConfig(args []string, getenv func(string) string, stderr io.Writer) (*c
 
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		return nil, fmt.Errorf("--addr %q: want host:port or :port", c.Addr)
+	}
+	if _, _, err := net.SplitHostPort(c.PprofAddr); c.PprofAddr != "" && err != nil {
+		return nil, fmt.Errorf("--pprof-addr %q: want host:port or :port", c.PprofAddr)
 	}
 	if c.DataDir == "" {
 		return nil, errors.New("--data-dir must not be empty")
@@ -378,6 +383,7 @@ func printConfig(w io.Writer, c *config) error {
 		"log_format":      c.LogFormat,
 		"db_wait":         c.DBWait.String(),
 		"request_timeout": c.RequestTimeout.String(),
+		"pprof_addr":      c.PprofAddr,
 		"env":             env,
 	}
 	enc := json.NewEncoder(w)

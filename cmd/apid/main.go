@@ -61,6 +61,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return printConfig(stdout, cfg)
 	}
 	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(logger, cfg.PprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 
 	// The hasher first: it computes its dummy hash, which takes as long as
 	// a login, and the bootstrap user needs it too.
@@ -100,11 +107,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Predictions are inserted through the group commit. Deferred after
+	// db.Close, so it runs before it: serve has let every in-flight request
+	// finish, then Close drains whatever is still queued, then the store
+	// closes.
+	writer := store.NewWriter(db, writerConfig(cfg, reg))
+	defer writer.Close()
 	h := NewServer(deps{
 		logger:         logger,
 		reg:            reg,
 		users:          db,
-		predictions:    db,
+		predictions:    groupCommitted{db, writer},
 		feedback:       db,
 		stats:          db,
 		db:             db,
@@ -143,7 +156,32 @@ type appStore interface {
 	statsStore
 	pinger
 	exportStore
+	store.BatchInserter
 	Close() error
+}
+
+// groupCommitted is the prediction store with its inserts going through the
+// group commit (store.Writer): one transaction for many requests' rows, each
+// request still answered only once its row committed.
+type groupCommitted struct {
+	predictionStore
+	w *store.Writer
+}
+
+func (g groupCommitted) CreatePrediction(ctx context.Context, p *store.Prediction) error {
+	return g.w.CreatePrediction(ctx, p)
+}
+
+// writerConfig sizes the group commit. PostgreSQL gets two workers, so that
+// one batch fills while the other commits (its WAL flush is the wait that
+// batching amortises); SQLite has one writer at a time, so more would only
+// queue on its lock.
+func writerConfig(cfg *config, reg prometheus.Registerer) store.WriterConfig {
+	workers := 2
+	if cfg.DatabaseURL.IsZero() {
+		workers = 1
+	}
+	return store.WriterConfig{MaxBatch: 128, Workers: workers, Observe: newBatchMetrics(reg)}
 }
 
 // pgStore adapts *postgres.DB, whose Close returns nothing.
