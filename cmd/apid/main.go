@@ -60,7 +60,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.CheckConfig {
 		return printConfig(stdout, cfg)
 	}
-	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	// Log lines go out from a goroutine of their own, so that no request
+	// waits on stderr; Close (deferred, so last) writes out what is left.
+	logw := newAsyncWriter(stderr, logBufferBytes)
+	defer logw.Close()
+	logger := newLogger(logw, cfg.LogLevel, cfg.LogFormat)
 	if cfg.PprofAddr != "" {
 		stopPprof, err := servePprof(logger, cfg.PprofAddr)
 		if err != nil {
@@ -106,7 +110,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "nba_log_lines_dropped_total",
+			Help: "Log lines dropped because the log output fell behind by more than the buffer holds.",
+		}, func() float64 { return float64(logw.Dropped()) }))
 	// Predictions are inserted through the group commit. Deferred after
 	// db.Close, so it runs before it: serve has let every in-flight request
 	// finish, then Close drains whatever is still queued, then the store
@@ -131,6 +139,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		requestTimeout: cfg.RequestTimeout,
 		statsTTL:       10 * time.Second,
 		userCacheTTL:   2 * time.Second,
+		tokenCacheTTL:  time.Second,
 		ui:             ui,
 	})
 	srv := &http.Server{
@@ -147,6 +156,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"dev", cfg.Dev, "token_ttl", cfg.TokenTTL.String(), "bcrypt_cost", cfg.BcryptCost)
 	return serve(ctx, logger, srv)
 }
+
+// logBufferBytes is how much log output may wait for stderr before lines
+// are dropped: about 4,000 access-log lines.
+const logBufferBytes = 1 << 20
 
 // appStore is what run needs from a store adapter.
 type appStore interface {
