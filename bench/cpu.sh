@@ -7,14 +7,20 @@
 # runs. A name may be given several PIDs joined by commas. wrk's own CPU is
 # taken by the shell that waits for it (`times`), so it is exact.
 
-# tree_ticks PID: user+system clock ticks of PID and its children.
+# tree_ticks PID: user+system clock ticks of PID, of its live children, and
+# of the children it has already reaped (a PostgreSQL backend that ended
+# during the run still counts through its postmaster).
 tree_ticks() {
-  local total=0 p line rest f
-  for p in "$1" $(pgrep -P "$1" 2>/dev/null); do
-    line=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-    rest=${line##*) } # after the command name, which may hold spaces
+  local total=0 f stat rest
+  for stat in /proc/[0-9]*/stat; do
+    rest=$(cat "$stat" 2>/dev/null) || continue
+    rest=${rest##*) } # after the command name, which may hold spaces
     read -r -a f <<<"$rest"
-    total=$((total + f[11] + f[12])) # utime, stime: fields 14 and 15 of stat
+    # f[1] is the parent; f[11..14] are utime, stime, cutime, cstime
+    # (fields 14 to 17 of stat).
+    if [ "${stat#/proc/}" = "$1/stat" ] || [ "${f[1]}" = "$1" ]; then
+      total=$((total + f[11] + f[12] + f[13] + f[14]))
+    fi
   done
   echo "$total"
 }

@@ -34,7 +34,7 @@ cleanup() {
     runuser -u postgres -- "$PGBIN/pg_ctl" -D "$pgdir/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$pgdir"
   fi
-  rm -rf "$W"
+  [ -n "${BENCH_KEEP:-}" ] && cp "$W"/apid-*.log /tmp/ 2>/dev/null; rm -rf "$W"
 }
 trap cleanup EXIT
 freeport() { local p; while :; do p=$((20000 + RANDOM % 20000)); ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }; done; }
@@ -102,9 +102,15 @@ if want pg; then
     chown postgres "$pgdir/pw"
     runuser -u postgres -- "$PGBIN/initdb" -D "$pgdir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
       --pwfile="$pgdir/pw" -E UTF8 --locale=C.UTF-8 >/dev/null
-    # Default durability: fsync and synchronous_commit stay on.
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
-      -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1" start >/dev/null
+    # Default durability: fsync and synchronous_commit stay on. A second
+    # try on another port, in case another process took the free one.
+    for try in 1 2; do
+      runuser -u postgres -- "$PGBIN/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+        -o "-p $port -k $pgdir -c listen_addresses=127.0.0.1" start >/dev/null && break
+      tail -n 5 "$pgdir/log" >&2
+      [ "$try" = 2 ] && exit 1
+      port=$(freeport)
+    done
     DB_URL="postgres://postgres:$pw@127.0.0.1:$port/postgres?sslmode=disable"
     PG_PIDS=$(head -n 1 "$pgdir/data/postmaster.pid")
     echo "== PostgreSQL: a cluster of its own ($("$PGBIN/postgres" --version)), default durability"
@@ -142,6 +148,7 @@ bench_apid() {
   token=$(curl -fsS -X POST "http://127.0.0.1:$ap/token" -d "username=$user&password=$pw" | jq -r .access_token)
   procs="apid=$apid_pid predictd=$PD_PID"
   [ "$kind" = postgres ] && procs+=" postgres=$PG_PIDS"
+  echo "== CPU split of: $procs (with their children)"
   for endpoint in /predict /predict/shot; do
     echo "== apid POST $endpoint on $kind (Bearer, stored), wrk -t2 -c64 -d$DUR"
     out=$(CPU_PROCS=$procs ENDPOINT=$endpoint METRICS_URL=$metrics bench/apid_wrk.sh "http://127.0.0.1:$ap" "$token" "$DUR") ||
