@@ -34,8 +34,9 @@ func (instantPredictor) Ready(context.Context) error { return nil }
 
 // BenchmarkHandlePredict measures POST /predict through the whole handler
 // stack (request id, metrics, access log, auth with a user lookup, strict
-// decoding, the insert) on each store, in-process, sequentially and with
-// parallel clients.
+// decoding, the insert through the group commit) on each store, in-process,
+// sequentially (one row per commit) and with parallel clients (rows
+// grouped).
 func BenchmarkHandlePredict(b *testing.B) {
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
@@ -47,9 +48,12 @@ func BenchmarkHandlePredict(b *testing.B) {
 				b.Fatal(err)
 			}
 			tok, _, _ := tokens.Issue("bench")
+			// Inserts go through the group commit, as in run.
+			writer := store.NewWriter(db, store.WriterConfig{Workers: 2})
+			b.Cleanup(writer.Close)
 			h := NewServer(deps{
 				logger: slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
-				reg:    prometheus.NewRegistry(), users: db, predictions: db, feedback: db, stats: db, db: db,
+				reg:    prometheus.NewRegistry(), users: db, predictions: groupCommitted{db, writer}, feedback: db, stats: db, db: db,
 				predictor: instantPredictor{}, tokens: tokens, hasher: hasher, feedbackWindow: 500,
 				loginPerUser: 10, loginPerAddr: 10, requestTimeout: 10 * time.Second, userCacheTTL: 2 * time.Second,
 			})
