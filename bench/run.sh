@@ -34,7 +34,7 @@ cleanup() {
     runuser -u postgres -- "$PGBIN/pg_ctl" -D "$pgdir/data" -m immediate -w stop >/dev/null 2>&1 || true
     rm -rf "$pgdir"
   fi
-  [ -n "${BENCH_KEEP:-}" ] && cp "$W"/apid-*.log /tmp/ 2>/dev/null; rm -rf "$W"
+  rm -rf "$W"
 }
 trap cleanup EXIT
 freeport() { local p; while :; do p=$((20000 + RANDOM % 20000)); ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return; }; done; }
