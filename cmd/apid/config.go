@@ -58,6 +58,7 @@ type config struct {
 	LogFormat      string
 	DBWait         time.Duration
 	RequestTimeout time.Duration
+	PprofAddr      string // empty: no /debug/pprof listener
 	CheckConfig    bool
 }
 
@@ -200,6 +201,7 @@ func (c *config) flagSet(d envDefaults, getenv func(string) string, stderr io.Wr
 	fs.StringVar(&c.LogFormat, "log-format", envconf.Or(getenv, "LOG_FORMAT", "text"), "text or json (env LOG_FORMAT)")
 	fs.DurationVar(&c.DBWait, "db-wait", 60*time.Second, "how long to wait at start for PostgreSQL to accept connections")
 	fs.DurationVar(&c.RequestTimeout, "request-timeout", 10*time.Second, "deadline of each API request, database and prediction service calls included")
+	fs.StringVar(&c.PprofAddr, "pprof-addr", "", "serve /debug/pprof on this address (host:port, loopback advised); off when empty")
 	fs.BoolVar(&c.CheckConfig, "check-config", false, "print the resolved configuration as JSON (secrets redacted) and exit")
 	return fs, text
 }
@@ -214,6 +216,9 @@ func (c *config) checkAddrs() error {
 	}
 	if c.MetricsAddr == c.Addr {
 		return fmt.Errorf("--metrics-addr %q (env METRICS_ADDR) is the API address: metrics need a listener of their own", c.MetricsAddr)
+	}
+	if _, _, err := net.SplitHostPort(c.PprofAddr); c.PprofAddr != "" && err != nil {
+		return fmt.Errorf("--pprof-addr %q: want host:port or :port", c.PprofAddr)
 	}
 	if c.DataDir == "" {
 		return errors.New("--data-dir must not be empty")
@@ -439,6 +444,7 @@ func printConfig(w io.Writer, c *config) error {
 		"log_format":           c.LogFormat,
 		"db_wait":              c.DBWait.String(),
 		"request_timeout":      c.RequestTimeout.String(),
+		"pprof_addr":           c.PprofAddr,
 		"env":                  env,
 	}
 	enc := json.NewEncoder(w)

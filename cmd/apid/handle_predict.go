@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"sync"
 
 	"github.com/nba-mlops/nba-mlops/internal/httpjson"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
@@ -25,36 +28,135 @@ type shotPredictResponse struct {
 // handlePredict is POST /predict: the original's 39-feature body, checked
 // with the decoder predictd uses, scored by predictd and stored before the
 // answer goes out, so a 200 always means a stored row.
+//
+// It is the path every client hits, so it does the least it can: the body
+// is read into a pooled buffer and decoded once, in one pass; the body
+// itself, which that pass proved to be exactly the 39 numbers, is what is
+// stored (no second encoding of what was just decoded); the answer is
+// appended to a pooled buffer around pre-encoded constant parts.
 func handlePredict(logger *slog.Logger, p predictor, preds predictionStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, err := httpjson.Decode[predict.Features](r)
+		buf := bodyPool.Get().(*bytes.Buffer)
+		body, err := readBody(r, buf)
 		if err != nil {
+			bodyPool.Put(buf)
+			httpjson.Error(w, r, logger, err)
+			return
+		}
+		f, err := decodeFeatures(body)
+		if err != nil {
+			bodyPool.Put(buf)
 			httpjson.Error(w, r, logger, err)
 			return
 		}
 		u, err := userFrom(r.Context())
 		if err != nil {
+			bodyPool.Put(buf)
 			httpjson.Error(w, r, logger, err)
 			return
 		}
 		res, err := p.Predict(r.Context(), f)
 		if err != nil {
-			httpjson.Error(w, r, logger, err)
-			return
-		}
-		input, err := json.Marshal(f)
-		if err != nil {
+			bodyPool.Put(buf)
 			httpjson.Error(w, r, logger, err)
 			return
 		}
 		rec := store.Prediction{UserID: u.ID, Prediction: res.Prediction, Probability: res.Probability,
-			ModelVersion: res.ModelVersion, Input: input}
+			ModelVersion: res.ModelVersion, Input: body}
 		if err := preds.CreatePrediction(r.Context(), &rec); err != nil {
+			// Not back to the pool: after a failure (a deadline while the row
+			// waited in the group commit's queue) the row may still be
+			// written from this buffer.
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		httpjson.Encode(w, http.StatusOK, predictResponse{PredictionID: rec.ID, Prediction: res})
+		out := appendPredictResponse(buf.Bytes()[:0], rec.ID, res)
+		writeJSON(w, out)
+		buf.Reset()
+		bodyPool.Put(buf)
 	})
+}
+
+// decodeFeatures is httpjson.Decode[predict.Features] on a body already
+// read, without json.Unmarshal's extra validating pass over it: the
+// decoder's own scan validates as it goes.
+func decodeFeatures(body []byte) (predict.Features, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return predict.Features{}, httpjson.Invalid(httpjson.Body("Field required", "missing"))
+	}
+	return predict.DecodeFeatures(body)
+}
+
+// bodyPool holds the buffers /predict reads bodies into and writes answers
+// from: a 39-feature body is under 2 KiB.
+var bodyPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 4<<10)) }}
+
+// readBody checks that the request carries JSON and reads its body into
+// buf (httpjson.ReadJSONInto), so /predict allocates no buffer of its own.
+func readBody(r *http.Request, buf *bytes.Buffer) ([]byte, error) {
+	return httpjson.ReadJSONInto(r, buf)
+}
+
+// jsonContentType is the Content-Type header value, shared rather than
+// allocated per answer (net/http only reads it).
+var jsonContentType = []string{"application/json"}
+
+// writeJSON sends a 200 with an encoded JSON body.
+func writeJSON(w http.ResponseWriter, body []byte) {
+	w.Header()["Content-Type"] = jsonContentType
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(body) // a failed write means the client went away
+}
+
+// appendPredictResponse appends /predict's answer, byte for byte what
+// encoding/json makes of predictResponse (a test holds it to that).
+func appendPredictResponse(b []byte, id int64, p predict.Prediction) []byte {
+	b = append(b, `{"prediction_id":`...)
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, `,"prediction":`...)
+	b = strconv.AppendInt(b, int64(p.Prediction), 10)
+	b = append(b, `,"probability":`...)
+	b = appendJSONFloat(b, p.Probability)
+	b = append(b, `,"model_version":`...)
+	b = appendJSONString(b, p.ModelVersion)
+	return append(b, "}\n"...)
+}
+
+// appendJSONFloat formats f as encoding/json does: the shortest repr, in
+// exponent form only below 1e-6 or from 1e21, with a two-digit exponent
+// like ES6. f is finite (predict.Client checks answers).
+func appendJSONFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// clean up e-09 to e-9
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
+// appendJSONString quotes s as encoding/json does; plain text (what model
+// versions are) is copied as it is, anything else goes through
+// encoding/json itself.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // handlePredictShot is POST /predict/shot: a raw shot, decoded once,

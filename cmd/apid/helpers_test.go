@@ -234,9 +234,13 @@ func newTestServer(t testing.TB, open func(testing.TB) testStore, opts ...server
 	}
 	logs := &testenv.SyncBuffer{}
 	reg := prometheus.NewRegistry()
+	// Inserts go through the group commit, as in run; closed (drained)
+	// after the server and before the store (cleanups run last first).
+	writer := store.NewWriter(db, store.WriterConfig{Workers: 2})
+	t.Cleanup(writer.Close)
 	d := deps{
 		logger: newLogger(logs, slog.LevelDebug, "text"), reg: reg,
-		users: db, predictions: db, feedback: db, stats: db, db: db,
+		users: db, predictions: groupCommitted{db, writer}, feedback: db, stats: db, db: db,
 		predictor: client, tokens: tokens, hasher: hasher, accounts: db, logins: db,
 		feedbackWindow: 500, loginPerUser: 1000, loginPerAddr: 1000, loginUserHour: 1000,
 		requestTimeout: 5 * time.Second, statsTTL: 0,

@@ -60,7 +60,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.CheckConfig {
 		return printConfig(stdout, cfg)
 	}
-	logger := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	// Log lines go out from a goroutine of their own, so that no request
+	// waits on stderr; Close (deferred, so last) writes out what is left.
+	logw := newAsyncWriter(stderr, logBufferBytes)
+	defer logw.Close()
+	logger := newLogger(logw, cfg.LogLevel, cfg.LogFormat)
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(logger, cfg.PprofAddr)
+		if err != nil {
+			return err
+		}
+		defer stopPprof()
+	}
 
 	// The hasher first: it computes its dummy hash, which takes as long as
 	// a login, and the bootstrap user needs it too.
@@ -99,12 +110,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "nba_log_lines_dropped_total",
+			Help: "Log lines dropped because the log output fell behind by more than the buffer holds.",
+		}, func() float64 { return float64(logw.Dropped()) }))
+	// Predictions are inserted through the group commit. Deferred after
+	// db.Close, so it runs before it: serve has let every in-flight request
+	// finish, then Close drains whatever is still queued, then the store
+	// closes.
+	writer := store.NewWriter(db, writerConfig(cfg, reg))
+	defer writer.Close()
 	h := NewServer(deps{
 		logger:         logger,
 		reg:            reg,
 		users:          db,
-		predictions:    db,
+		predictions:    groupCommitted{db, writer},
 		feedback:       db,
 		stats:          db,
 		db:             db,
@@ -121,6 +142,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		requestTimeout: cfg.RequestTimeout,
 		statsTTL:       10 * time.Second,
 		userCacheTTL:   2 * time.Second,
+		tokenCacheTTL:  time.Second,
 		ui:             ui,
 	})
 	srv := &http.Server{
@@ -147,6 +169,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return daemon.Serve(ctx, logger, srv, metricsSrv)
 }
 
+// logBufferBytes is how much log output may wait for stderr before lines
+// are dropped: about 4,000 access-log lines.
+const logBufferBytes = 1 << 20
+
 // appStore is what run needs from a store adapter.
 type appStore interface {
 	userStore
@@ -158,7 +184,32 @@ type appStore interface {
 	labelerStore
 	accountStore
 	loginStore
+	store.BatchInserter
 	Close() error
+}
+
+// groupCommitted is the prediction store with its inserts going through the
+// group commit (store.Writer): one transaction for many requests' rows, each
+// request still answered only once its row committed.
+type groupCommitted struct {
+	predictionStore
+	w *store.Writer
+}
+
+func (g groupCommitted) CreatePrediction(ctx context.Context, p *store.Prediction) error {
+	return g.w.CreatePrediction(ctx, p)
+}
+
+// writerConfig sizes the group commit. PostgreSQL gets two workers, so that
+// one batch fills while the other commits (its WAL flush is the wait that
+// batching amortises); SQLite has one writer at a time, so more would only
+// queue on its lock.
+func writerConfig(cfg *config, reg prometheus.Registerer) store.WriterConfig {
+	workers := 2
+	if cfg.DatabaseURL.IsZero() {
+		workers = 1
+	}
+	return store.WriterConfig{MaxBatch: 128, Workers: workers, Observe: newBatchMetrics(reg)}
 }
 
 // pgStore adapts *postgres.DB, whose Close returns nothing.

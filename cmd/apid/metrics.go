@@ -29,6 +29,35 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 }
 
+// newBatchMetrics returns the group commit's observer: the rows per batch
+// and the time each batch insert took, failed batches included (label
+// result ok|error), so a dashboard shows how well requests are grouped and
+// what a commit costs.
+func newBatchMetrics(reg prometheus.Registerer) func(rows int, took time.Duration, err error) {
+	f := promauto.With(reg)
+	rows := f.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "nba_prediction_batch_rows",
+		Help:    "Predictions per group-commit transaction.",
+		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256},
+	}, []string{"result"})
+	secs := f.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "nba_prediction_batch_duration_seconds",
+		Help:    "Time to insert and commit one group-commit batch of predictions.",
+		Buckets: prometheus.ExponentialBuckets(0.00025, 2, 14),
+	}, []string{"result"})
+	okRows, okSecs := rows.WithLabelValues("ok"), secs.WithLabelValues("ok")
+	errRows, errSecs := rows.WithLabelValues("error"), secs.WithLabelValues("error")
+	return func(n int, took time.Duration, err error) {
+		if err != nil {
+			errRows.Observe(float64(n))
+			errSecs.Observe(took.Seconds())
+			return
+		}
+		okRows.Observe(float64(n))
+		okSecs.Observe(took.Seconds())
+	}
+}
+
 // storeCollector reports gauges read from the store at scrape time: the
 // online accuracy of each model version over the last window
 // verifications, and row counts. Results are cached for ttl so that

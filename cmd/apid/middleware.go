@@ -29,16 +29,25 @@ import (
 // and added to every log record of the request.
 func withRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-ID")
+		var id string
+		if v := r.Header[requestIDHeader]; len(v) > 0 {
+			id = v[0]
+		}
 		if !plainID(id) {
 			var b [8]byte
 			_, _ = rand.Read(b[:]) // crypto/rand never fails on Linux
 			id = hex.EncodeToString(b[:])
 		}
-		w.Header().Set("X-Request-ID", id)
+		w.Header()[requestIDHeader] = []string{id}
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
 	})
 }
+
+// requestIDHeader is X-Request-ID in the canonical form net/http stores
+// header names in; indexing the header maps with it directly skips the
+// canonicalisation (an allocation) that Get and Set make for a name not
+// already in that form.
+const requestIDHeader = "X-Request-Id"
 
 func plainID(id string) bool {
 	if id == "" || len(id) > 64 {

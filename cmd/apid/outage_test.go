@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -309,4 +311,115 @@ func TestRunDatabaseRestart(t *testing.T) {
 	if strings.Contains(logs.String(), "level=ERROR") {
 		t.Errorf("the restart was logged as an internal error:\n%s", grepLines(logs.String(), "level=ERROR"))
 	}
+}
+
+// TestDatabaseOutageUnderLoad keeps 16 clients posting /predict through the
+// group commit while PostgreSQL goes away and comes back. Every answer must
+// be 200 or 503 database unavailable, every 200's prediction_id must be a
+// stored row holding that request's features and user, no id may be given
+// twice, and apid must recover by itself: no answered prediction is lost.
+func TestDatabaseOutageUnderLoad(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := newTCPProxy(t, u.Host)
+	u.Host = proxy.ln.Addr().String()
+	s := newTestServer(t, func(t testing.TB) testStore {
+		db, err := postgres.Open(context.Background(), u.String()+"&connect_timeout=2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(db.Close)
+		return pgStore{db}
+	})
+	tok := s.signupLogin("olga", "olgapass1")
+	user, err := s.db.UserByName(t.Context(), "olga")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	type answer struct {
+		id       int64
+		distance int
+	}
+	var (
+		mu       sync.Mutex
+		answered []answer
+		outages  int
+		phase    atomic.Int32 // 0 up, 1 down, 2 up again
+		stop     = make(chan struct{})
+		wg       sync.WaitGroup
+	)
+	for c := range 16 {
+		wg.Go(func() {
+			for k := 0; k < 5000; k++ { // bounded; stop ends it long before
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				dist := (c*5000 + k) % 90 // tags the request: Shot_Distance comes back from the row
+				r := s.do("POST", "/predict", tok, jsonWith(readmeBody, "Shot_Distance", fmt.Sprint(dist)))
+				switch {
+				case r.status == 200:
+					id, _ := r.json(t)["prediction_id"].(float64)
+					mu.Lock()
+					answered = append(answered, answer{int64(id), dist})
+					mu.Unlock()
+				case r.status == 503 && r.detail(t) == "database unavailable" && phase.Load() >= 1:
+					mu.Lock()
+					outages++
+					mu.Unlock()
+				default:
+					t.Errorf("phase %d: %d %s, want 200 or (database away) 503", phase.Load(), r.status, r.body)
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(time.Second)
+	phase.Store(1)
+	proxy.Down()
+	time.Sleep(time.Second)
+	proxy.Up()
+	phase.Store(2)
+	mu.Lock()
+	before := len(answered)
+	mu.Unlock()
+	eventually(t, 20*time.Second, "200s again after the database returns", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(answered) > before+100
+	})
+	close(stop)
+	wg.Wait()
+	if outages == 0 {
+		t.Error("no 503 while the database was away: the outage was not observed")
+	}
+
+	seen := map[int64]bool{}
+	for _, a := range answered {
+		if seen[a.id] {
+			t.Fatalf("prediction_id %d answered twice", a.id)
+		}
+		seen[a.id] = true
+		p, err := s.db.Prediction(t.Context(), a.id)
+		if err != nil {
+			t.Fatalf("answered prediction_id %d is not stored: %v", a.id, err)
+		}
+		var in map[string]float64
+		if err := json.Unmarshal(p.Input, &in); err != nil || int(in["Shot_Distance"]) != a.distance || p.UserID != user.ID {
+			t.Fatalf("row %d holds distance %v of user %d, want request's %d of user %d", a.id, in["Shot_Distance"], p.UserID, a.distance, user.ID)
+		}
+	}
+	st, err := s.db.Stats(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Predictions < int64(len(answered)) {
+		t.Errorf("%d rows stored for %d answers of 200", st.Predictions, len(answered))
+	}
+	t.Logf("%d answers of 200 (all stored), %d of 503 during the outage, %d rows", len(answered), outages, st.Predictions)
 }

@@ -33,7 +33,7 @@ func addRoutes(r chi.Router, d deps, m *metrics, sc *storeCollector) {
 		r.Method(http.MethodPost, "/login", handleToken(d.logger, d.users, d.hasher, d.tokens, logins)) // the original's path
 	})
 	r.Group(func(r chi.Router) {
-		r.Use(withTimeout(d.requestTimeout), requireUser(d.logger, d.tokens, users))
+		r.Use(withTimeout(d.requestTimeout), requireUser(d.logger, newTokenCache(d.tokens, d.tokenCacheTTL, d.now), users))
 		r.Method(http.MethodPost, "/predict", handlePredict(d.logger, d.predictor, d.predictions))
 		r.Method(http.MethodPost, "/predict/shot", handlePredictShot(d.logger, d.predictor, d.predictions))
 		r.Method(http.MethodGet, "/verify_random_prediction", handleRandomPrediction(d.logger, d.feedback))

@@ -75,6 +75,7 @@ type deps struct {
 	requestTimeout time.Duration
 	statsTTL       time.Duration // cache of the gauges read from the store
 	userCacheTTL   time.Duration // cache of the users of authenticated requests; 0: none
+	tokenCacheTTL  time.Duration // cache of verified access tokens; 0: none
 	now            func() time.Time
 
 	// ui is the web UI (internal/webui), mounted at /ui when not nil; run

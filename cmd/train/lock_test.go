@@ -9,58 +9,23 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/model"
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
-var (
-	trainOnce sync.Once
-	trainBin  string
-	trainErr  error
-)
-
-// trainBinary builds this package's binary once, into the directory
-// TestMain removes.
+// trainBinary builds this package's binary once per test process.
 func trainBinary(tb testing.TB) string {
 	tb.Helper()
-	dir := stages(tb)
-	trainOnce.Do(func() {
-		trainBin = filepath.Join(dir, "train")
-		if out, err := exec.Command("go", "build", "-o", trainBin, ".").CombinedOutput(); err != nil {
-			trainErr = fmt.Errorf("go build train: %v\n%s", err, out)
-		}
-	})
-	if trainErr != nil {
-		tb.Fatal(trainErr)
-	}
-	return trainBin
-}
-
-// syncBuffer is a bytes.Buffer safe to read while a process writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	return filepath.Join(testenv.Binaries(tb, "./cmd/train"), "train")
 }
 
 // trainProc is one train process on a shared data and models directory.
 type trainProc struct {
 	cmd            *exec.Cmd
-	stdout, stderr syncBuffer
+	stdout, stderr testenv.SyncBuffer
 	done           chan struct{}
 	err            error
 }

@@ -34,23 +34,30 @@ func Encode(w http.ResponseWriter, status int, v any) {
 // ReadBody reads the whole request body, at most MaxBodyBytes of it; a
 // longer body is an *http.MaxBytesError (HTTP 413).
 func ReadBody(r *http.Request) ([]byte, error) {
+	return readBodyInto(r, new(bytes.Buffer))
+}
+
+// readBodyInto is ReadBody into buf, which it resets first; the bytes
+// returned are buf's.
+func readBodyInto(r *http.Request, buf *bytes.Buffer) ([]byte, error) {
+	buf.Reset()
 	if r.Body == nil {
 		return nil, nil
 	}
 	if r.ContentLength > MaxBodyBytes {
 		return nil, &http.MaxBytesError{Limit: MaxBodyBytes}
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	_, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1))
 	var mb *http.MaxBytesError
 	switch {
 	case errors.As(err, &mb):
 		return nil, err
 	case err != nil:
 		return nil, nba.Errorf(nba.EInvalid, "could not read the request body")
-	case len(b) > MaxBodyBytes:
+	case buf.Len() > MaxBodyBytes:
 		return nil, &http.MaxBytesError{Limit: MaxBodyBytes}
 	}
-	return b, nil
+	return buf.Bytes(), nil
 }
 
 // Validator is implemented by request types that check themselves after
@@ -103,6 +110,15 @@ func ReadJSON(r *http.Request) ([]byte, error) {
 		return nil, err
 	}
 	return ReadBody(r)
+}
+
+// ReadJSONInto is ReadJSON into buf (reset first), for a handler that
+// reads bodies into pooled buffers; the bytes returned are buf's.
+func ReadJSONInto(r *http.Request, buf *bytes.Buffer) ([]byte, error) {
+	if err := RequireContentType(r, "application/json"); err != nil {
+		return nil, err
+	}
+	return readBodyInto(r, buf)
 }
 
 // Unmarshal decodes a JSON document into v under Decode's rules, turning

@@ -70,6 +70,9 @@ func NewHTTPClient() *http.Client {
 		ResponseHeaderTimeout: 10 * time.Second,
 		ExpectContinueTimeout: time.Second,
 		ForceAttemptHTTP2:     false,
+		// Answers are under 200 bytes: asking for gzip would only add a
+		// header to every request and a decompressor to any gzip answer.
+		DisableCompression: true,
 	}
 	return &http.Client{Transport: tr, Timeout: 15 * time.Second}
 }

@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -27,6 +29,76 @@ func (db *DB) CreatePrediction(ctx context.Context, p *store.Prediction) error {
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, "timestamp"`,
 		p.UserID, p.Prediction, p.Probability, p.ModelVersion, string(p.Input), raw).Scan(&p.ID, &p.CreatedAt)
 	return translate("create prediction", err)
+}
+
+// insertPredictionsSQL inserts a batch with one statement. The ids are drawn
+// in the first CTE, beside each row's position in the arrays (ord), and the
+// answer joins them back, so each row gets its own id whatever order
+// RETURNING uses. The CTE calls nextval, a volatile function, so PostgreSQL
+// evaluates it exactly once per row.
+const insertPredictionsSQL = `WITH r AS (
+		SELECT nextval('predictions_id_seq') AS id, t.*
+		FROM unnest($1::bigint[], $2::smallint[], $3::float8[], $4::text[], $5::text[], $6::text[])
+			WITH ORDINALITY AS t(user_id, prediction, probability, model_version, input, raw, ord)
+	), ins AS (
+		INSERT INTO predictions (id, user_id, prediction, probability, model_version, input_parameters, raw_shot)
+		OVERRIDING SYSTEM VALUE
+		SELECT id, user_id, prediction, probability, model_version, input::jsonb, raw::jsonb FROM r
+		RETURNING id, "timestamp"
+	)
+	SELECT r.ord, ins.id, ins."timestamp" FROM r JOIN ins USING (id)`
+
+// CreatePredictions inserts ps in one statement, so in one transaction (all
+// or none, one commit), and sets each one's ID and CreatedAt. It is the
+// batch insert of the group commit (store.Writer).
+// Errors: unavailable.
+func (db *DB) CreatePredictions(ctx context.Context, ps []*store.Prediction) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	var (
+		users    = make([]int64, len(ps))
+		preds    = make([]int16, len(ps))
+		probs    = make([]float64, len(ps))
+		versions = make([]string, len(ps))
+		inputs   = make([]string, len(ps))
+		raws     = make([]*string, len(ps))
+	)
+	for i, p := range ps {
+		users[i], preds[i], probs[i], versions[i], inputs[i] = p.UserID, int16(p.Prediction), p.Probability, p.ModelVersion, string(p.Input)
+		if p.RawShot != nil {
+			s := string(p.RawShot)
+			raws[i] = &s
+		}
+	}
+	rows, err := db.pool.Query(ctx, insertPredictionsSQL, users, preds, probs, versions, inputs, raws)
+	if err != nil {
+		return translate("create predictions", err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var (
+			ord int64
+			id  int64
+			at  time.Time
+		)
+		if err := rows.Scan(&ord, &id, &at); err != nil {
+			return translate("create predictions", err)
+		}
+		if ord < 1 || ord > int64(len(ps)) {
+			return fmt.Errorf("postgres: create predictions: row %d of %d came back", ord, len(ps))
+		}
+		ps[ord-1].ID, ps[ord-1].CreatedAt = id, at
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return translate("create predictions", err)
+	}
+	if n != len(ps) {
+		return fmt.Errorf("postgres: create predictions: %d ids for %d rows", n, len(ps))
+	}
+	return nil
 }
 
 const predictionColumns = `id, user_id, prediction, probability, model_version, input_parameters::text,

@@ -33,6 +33,41 @@ func (s *DB) CreatePrediction(ctx context.Context, p *store.Prediction) error {
 	return nil
 }
 
+// CreatePredictions inserts ps in one transaction (all or none, one
+// commit) and sets each one's ID and CreatedAt. It is the batch insert of the
+// group commit (store.Writer). SQLite runs in-process, so one prepared
+// statement per row costs little; the commit is what a batch saves.
+// Errors: unavailable.
+func (s *DB) CreatePredictions(ctx context.Context, ps []*store.Prediction) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	at := formatTime(now)
+	err := inTx(ctx, s.db, "create predictions", func(tx *sql.Tx) error {
+		stmt := tx.StmtContext(ctx, s.insertPrediction)
+		defer stmt.Close()
+		for _, p := range ps {
+			var raw any
+			if p.RawShot != nil {
+				raw = string(p.RawShot)
+			}
+			if err := stmt.QueryRowContext(ctx, p.UserID, p.Prediction, p.Probability, p.ModelVersion,
+				string(p.Input), raw, at).Scan(&p.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		p.CreatedAt = now
+	}
+	return nil
+}
+
 const predictionColumns = `id, user_id, prediction, probability, model_version, input_parameters,
 	raw_shot, user_verification, verified_by, verified_at, "timestamp"`
 

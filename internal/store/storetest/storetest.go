@@ -30,6 +30,7 @@ type Store interface {
 	CreateUser(ctx context.Context, u *store.User) error
 	UserByName(ctx context.Context, name string) (store.User, error)
 	CreatePrediction(ctx context.Context, p *store.Prediction) error
+	CreatePredictions(ctx context.Context, ps []*store.Prediction) error
 	Prediction(ctx context.Context, id int64) (store.Prediction, error)
 	RandomUnverified(ctx context.Context) (store.Prediction, error)
 	UserPredictions(ctx context.Context, userID int64, n int) ([]store.Prediction, error)
@@ -80,6 +81,11 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ExportLabelers", testExportLabelers},
 		{"LoginBuckets", testLoginBuckets},
 		{"ConcurrentLogin", testConcurrentLogin},
+		{"BatchInsert", testBatchInsert},
+		{"BatchAllOrNothing", testBatchAllOrNothing},
+		{"GroupCommit", testGroupCommit},
+		{"GroupCommitBadRow", testGroupCommitBadRow},
+		{"WriterClose", testWriterClose},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

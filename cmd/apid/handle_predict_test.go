@@ -1,0 +1,40 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"testing"
+
+	"github.com/nba-mlops/nba-mlops/internal/predict"
+)
+
+// TestAppendPredictResponse holds the hand-written encoder of /predict's
+// answer to encoding/json's output for the same value, byte for byte.
+func TestAppendPredictResponse(t *testing.T) {
+	tests := []struct {
+		id int64
+		p  predict.Prediction
+	}{
+		{1, predict.Prediction{Prediction: 0, Probability: 0.41, ModelVersion: "v1"}},
+		{9007199254740993, predict.Prediction{Prediction: 1, Probability: 1, ModelVersion: "model_best_lr-v12-20261207"}},
+		{0, predict.Prediction{Probability: 0, ModelVersion: ""}},
+		{7, predict.Prediction{Probability: 1e-7, ModelVersion: "v"}},
+		{7, predict.Prediction{Probability: 1.5e-10, ModelVersion: "v"}},
+		{7, predict.Prediction{Probability: 0.000001, ModelVersion: "v"}},
+		{7, predict.Prediction{Probability: math.Nextafter(1, 0), ModelVersion: "v"}},
+		{7, predict.Prediction{Probability: 1e21, ModelVersion: "v"}},
+		{7, predict.Prediction{Probability: 0.1 + 0.2, ModelVersion: `quote " back \ slash`}},
+		{7, predict.Prediction{Probability: 0.5, ModelVersion: "<html> & é \u2028 \x01"}},
+		{-3, predict.Prediction{Prediction: 1, Probability: 0.999999999, ModelVersion: "v2"}},
+	}
+	for _, tt := range tests {
+		want, err := json.Marshal(predictResponse{PredictionID: tt.id, Prediction: tt.p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, '\n') // as httpjson.Encode writes it
+		if got := appendPredictResponse(nil, tt.id, tt.p); string(got) != string(want) {
+			t.Errorf("appendPredictResponse(%d, %+v) = %s, want %s", tt.id, tt.p, got, want)
+		}
+	}
+}
