@@ -371,3 +371,5 @@ func httpGet(u string) (int, error) {
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }
+
+func TestMain(m *testing.M) { testenv.Main(m) }

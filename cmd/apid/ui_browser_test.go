@@ -68,11 +68,7 @@ type predictdProcess struct {
 
 func startPredictd(t *testing.T) *predictdProcess {
 	t.Helper()
-	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin+string(os.PathSeparator), "github.com/nba-mlops/nba-mlops/cmd/predictd")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build predictd: %v\n%s", err, out)
-	}
+	bin := testenv.Binaries(t, "./cmd/predictd")
 	models := t.TempDir()
 	modeltest.Promote(t, models, 7, 2000)
 	addr := freeAddr(t)

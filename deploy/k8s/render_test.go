@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v4"
+
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // overlays are the environments deploy/k8s/overlays provides.
@@ -21,7 +23,7 @@ var overlays = []string{"dev", "prod"}
 
 // integrationRequired reports whether a missing tool is a failure (.ci/run
 // sets NBA_REQUIRE_INTEGRATION=1) rather than a reason to skip.
-func integrationRequired() bool { return os.Getenv("NBA_REQUIRE_INTEGRATION") == "1" }
+func integrationRequired() bool { return testenv.Required() }
 
 // needTool returns the path of an external program: env (when set) names
 // it, otherwise PATH is searched for name. Missing, it skips the test, or

@@ -27,6 +27,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
 // The compose projects and the fixed-name volumes they share.
@@ -123,7 +125,7 @@ func newDockerEnv(t *testing.T) *dockerEnv {
 	missing := func(format string, args ...any) {
 		t.Helper()
 		msg := fmt.Sprintf(format, args...)
-		if os.Getenv("NBA_REQUIRE_INTEGRATION") == "1" {
+		if testenv.Required() {
 			t.Fatalf("%s (NBA_REQUIRE_INTEGRATION=1; .ci/setup/50-docker.sh starts the engine and builds the images)", msg)
 		}
 		t.Skipf("%s; run deploy/offline/engine.sh start and make images, or set NBA_REQUIRE_INTEGRATION=1 to fail instead", msg)

@@ -16,19 +16,17 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nba-mlops/nba-mlops/internal/testenv"
 )
 
-// buildBinaries builds apid and predictd into a temporary directory.
+// buildBinaries builds apid and predictd once per test process.
 func buildBinaries(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	cmd := exec.Command("go", "build", "-o", dir+string(os.PathSeparator),
-		"github.com/nba-mlops/nba-mlops/cmd/apid", "github.com/nba-mlops/nba-mlops/cmd/predictd")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return dir
+	return testenv.Binaries(t, "./cmd/apid", "./cmd/predictd")
 }
+
+func TestMain(m *testing.M) { testenv.Main(m) }
 
 // freeAddr returns a loopback address that was free a moment ago. Another
 // process may take it first; the replica's start check then says so.
