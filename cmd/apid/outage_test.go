@@ -127,12 +127,11 @@ func (p *tcpProxy) Up() {
 	p.mu.Unlock()
 }
 
-// TestDatabaseOutage takes PostgreSQL away from a running apid at the TCP
-// level and brings it back: apid must answer 503 meanwhile, keep serving
-// /healthz, and recover without a restart.
-func TestDatabaseOutage(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
-	u, err := url.Parse(dsn)
+// newProxiedPostgresServer starts a test apid on a throwaway PostgreSQL
+// schema reached through a TCP proxy, which the test can cut and restore.
+func newProxiedPostgresServer(t *testing.T) (*testServer, *tcpProxy) {
+	t.Helper()
+	u, err := url.Parse(storetest.PostgresDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,6 +145,14 @@ func TestDatabaseOutage(t *testing.T) {
 		t.Cleanup(db.Close)
 		return pgStore{db}
 	})
+	return s, proxy
+}
+
+// TestDatabaseOutage takes PostgreSQL away from a running apid at the TCP
+// level and brings it back: apid must answer 503 meanwhile, keep serving
+// /healthz, and recover without a restart.
+func TestDatabaseOutage(t *testing.T) {
+	s, proxy := newProxiedPostgresServer(t)
 	tok := s.signupLogin("liam", "liampass1")
 	if r := s.do("POST", "/predict", tok, readmeBody); r.status != 200 {
 		t.Fatalf("predict = %d", r.status)
@@ -319,21 +326,7 @@ func TestRunDatabaseRestart(t *testing.T) {
 // stored row holding that request's features and user, no id may be given
 // twice, and apid must recover by itself: no answered prediction is lost.
 func TestDatabaseOutageUnderLoad(t *testing.T) {
-	dsn := storetest.PostgresDSN(t)
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newTCPProxy(t, u.Host)
-	u.Host = proxy.ln.Addr().String()
-	s := newTestServer(t, func(t testing.TB) testStore {
-		db, err := postgres.Open(context.Background(), u.String()+"&connect_timeout=2")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(db.Close)
-		return pgStore{db}
-	})
+	s, proxy := newProxiedPostgresServer(t)
 	tok := s.signupLogin("olga", "olgapass1")
 	user, err := s.db.UserByName(t.Context(), "olga")
 	if err != nil {
