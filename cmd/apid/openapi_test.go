@@ -106,6 +106,25 @@ func TestOpenAPISchemas(t *testing.T) {
 	if diff := cmp.Diff(nba.FeatureNames(), required); diff != "" {
 		t.Errorf("Features.required differs from nba.FeatureNames():\n%s", diff)
 	}
+	// Each feature's documented range is the decoder's.
+	featureProps := features["properties"].(map[string]any)
+	for i, name := range nba.FeatureNames() {
+		lo, hi, whole := predict.Bounds(i)
+		p, _ := featureProps[name].(map[string]any)
+		if got, _ := p["minimum"].(float64); p["minimum"] == nil || got != lo {
+			t.Errorf("Features.%s.minimum = %v, the decoder's is %v", name, p["minimum"], lo)
+		}
+		if name == "Year" { // moves with the clock: documented in words
+			if p["maximum"] != nil {
+				t.Errorf("Features.Year.maximum = %v: it moves with the current season (now %v)", p["maximum"], hi)
+			}
+		} else if got, _ := p["maximum"].(float64); p["maximum"] == nil || got != hi {
+			t.Errorf("Features.%s.maximum = %v, the decoder's is %v", name, p["maximum"], hi)
+		}
+		if got := p["multipleOf"] == 1.0; got != whole {
+			t.Errorf("Features.%s whole number documented %v, the decoder's %v", name, got, whole)
+		}
+	}
 	// The documented example must pass the real decoder.
 	ex, _ := json.Marshal(features["example"])
 	if _, err := predict.DecodeFeatures(ex); err != nil {

@@ -70,6 +70,16 @@ var ranges = func() [nba.NumSeedFeatures]featureRange {
 	return r
 }()
 
+// Bounds returns the range feature i (in nba.FeatureNames order) may take:
+// its inclusive bounds now (Year's upper bound is the year the current
+// season ends, so it moves with the clock) and whether it must be a whole
+// number. The OpenAPI document states the same bounds (a test holds them
+// together).
+func Bounds(i int) (min, max float64, whole bool) {
+	r := ranges[i]
+	return r.min(), r.max(), r.whole || r.oneHot
+}
+
 // oneHotGroup is a group of one-hot features and its rule.
 type oneHotGroup struct {
 	first, end int // [first, end) in the vector
