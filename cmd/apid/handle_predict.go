@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -116,47 +115,10 @@ func appendPredictResponse(b []byte, id int64, p predict.Prediction) []byte {
 	b = append(b, `,"prediction":`...)
 	b = strconv.AppendInt(b, int64(p.Prediction), 10)
 	b = append(b, `,"probability":`...)
-	b = appendJSONFloat(b, p.Probability)
+	b = httpjson.AppendFloat(b, p.Probability)
 	b = append(b, `,"model_version":`...)
-	b = appendJSONString(b, p.ModelVersion)
+	b = httpjson.AppendString(b, p.ModelVersion)
 	return append(b, "}\n"...)
-}
-
-// appendJSONFloat formats f as encoding/json does: the shortest repr, in
-// exponent form only below 1e-6 or from 1e21, with a two-digit exponent
-// like ES6. f is finite (predict.Client checks answers).
-func appendJSONFloat(b []byte, f float64) []byte {
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		// clean up e-09 to e-9
-		n := len(b)
-		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
-}
-
-// appendJSONString quotes s as encoding/json does; plain text (what model
-// versions are) is copied as it is, anything else goes through
-// encoding/json itself.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // handlePredictShot is POST /predict/shot: a raw shot, decoded once,
