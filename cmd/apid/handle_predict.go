@@ -2,15 +2,13 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"log/slog"
-	"math"
 	"net/http"
 	"strconv"
 	"sync"
 
 	"github.com/nba-mlops/nba-mlops/internal/httpjson"
+	"github.com/nba-mlops/nba-mlops/internal/nba"
 	"github.com/nba-mlops/nba-mlops/internal/predict"
 	"github.com/nba-mlops/nba-mlops/internal/store"
 )
@@ -116,102 +114,90 @@ func appendPredictResponse(b []byte, id int64, p predict.Prediction) []byte {
 	b = append(b, `,"prediction":`...)
 	b = strconv.AppendInt(b, int64(p.Prediction), 10)
 	b = append(b, `,"probability":`...)
-	b = appendJSONFloat(b, p.Probability)
+	b = httpjson.AppendFloat(b, p.Probability)
 	b = append(b, `,"model_version":`...)
-	b = appendJSONString(b, p.ModelVersion)
+	b = httpjson.AppendString(b, p.ModelVersion)
 	return append(b, "}\n"...)
-}
-
-// appendJSONFloat formats f as encoding/json does: the shortest repr, in
-// exponent form only below 1e-6 or from 1e21, with a two-digit exponent
-// like ES6. f is finite (predict.Client checks answers).
-func appendJSONFloat(b []byte, f float64) []byte {
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	b = strconv.AppendFloat(b, f, format, -1, 64)
-	if format == 'e' {
-		// clean up e-09 to e-9
-		n := len(b)
-		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-	}
-	return b
-}
-
-// appendJSONString quotes s as encoding/json does; plain text (what model
-// versions are) is copied as it is, anything else goes through
-// encoding/json itself.
-func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			q, _ := json.Marshal(s) // a string always encodes
-			return append(b, q...)
-		}
-	}
-	b = append(b, '"')
-	b = append(b, s...)
-	return append(b, '"')
 }
 
 // handlePredictShot is POST /predict/shot: a raw shot, decoded once,
 // validated and completed (zones, distance, shot type, team id) once, here;
 // predictd scores the completed record without validating it again
 // (predict.PathPredictRecord). The row stores the body as the caller sent it
-// and the record, so that, once verified, the shot can go back into the
-// training data (apid export-feedback).
+// (compacted) and the record, so that, once verified, the shot can go back
+// into the training data (apid export-feedback).
+//
+// It does the least it can, as handlePredict does: one pooled buffer holds
+// the body, then, after it, the record (predictd's body and the stored raw
+// shot, encoded once, by hand) and the compacted body (the stored input);
+// the answer is appended to it once the row is stored.
 func handlePredictShot(logger *slog.Logger, p predictor, preds predictionStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := httpjson.ReadJSON(r)
+		buf := bodyPool.Get().(*bytes.Buffer)
+		body, err := readBody(r, buf)
 		if err != nil {
+			bodyPool.Put(buf)
 			httpjson.Error(w, r, logger, err)
 			return
 		}
 		req, err := predict.DecodeShotRequest(body)
 		if err != nil {
+			bodyPool.Put(buf)
 			httpjson.Error(w, r, logger, err)
 			return
 		}
 		shot, err := req.Shot()
 		if err != nil {
+			bodyPool.Put(buf)
 			httpjson.Error(w, r, logger, err)
 			return
 		}
 		u, err := userFrom(r.Context())
 		if err != nil {
+			bodyPool.Put(buf)
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		// One encoding of the completed shot: predictd scores it and the row
-		// stores it (the form export-feedback reads).
-		record, err := req.Record(shot)
-		if err != nil {
-			httpjson.Error(w, r, logger, err)
-			return
-		}
+		// Both after the body in buf's array (or in a larger one when it is
+		// full), neither overlapping it.
+		record := req.AppendRecord(buf.AvailableBuffer(), &shot)
+		input := httpjson.AppendCompact(record[len(record):], body) // valid JSON: DecodeShotRequest accepted it
 		res, err := p.PredictRecord(r.Context(), record)
 		if err != nil {
+			// Not back to the pool: on a failed call the transport may
+			// still hold the record it was sending.
 			httpjson.Error(w, r, logger, err)
-			return
-		}
-		// The input as sent, compacted (the body is valid JSON), not
-		// encoded again from what was decoded.
-		var input bytes.Buffer
-		if err := json.Compact(&input, body); err != nil {
-			httpjson.Error(w, r, logger, fmt.Errorf("compact shot body: %w", err))
 			return
 		}
 		rec := store.Prediction{UserID: u.ID, Prediction: res.Prediction, Probability: res.Probability,
-			ModelVersion: res.ModelVersion, Input: input.Bytes(), RawShot: record}
+			ModelVersion: res.ModelVersion, Input: input, RawShot: record}
 		if err := preds.CreatePrediction(r.Context(), &rec); err != nil {
+			// Not back to the pool: the row may still be written from it
+			// (see handlePredict).
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		httpjson.Encode(w, http.StatusOK, shotPredictResponse{PredictionID: rec.ID, ShotPrediction: predict.ShotPredictionOf(&shot, res)})
+		out := appendShotPredictResponse(buf.Bytes()[:0], rec.ID, res, &shot)
+		writeJSON(w, out)
+		buf.Reset()
+		bodyPool.Put(buf)
 	})
+}
+
+// appendShotPredictResponse appends /predict/shot's answer, byte for byte
+// what encoding/json makes of shotPredictResponse (a test holds it to that).
+func appendShotPredictResponse(b []byte, id int64, p predict.Prediction, s *nba.Shot) []byte {
+	b = appendPredictResponse(b, id, p)
+	b = b[:len(b)-2] // the "}\n"
+	b = append(b, `,"shot_distance":`...)
+	b = strconv.AppendInt(b, int64(s.ShotDistance), 10)
+	b = append(b, `,"shot_type":`...)
+	b = httpjson.AppendString(b, s.ShotType)
+	b = append(b, `,"shot_zone_basic":`...)
+	b = httpjson.AppendString(b, s.ShotZoneBasic)
+	b = append(b, `,"shot_zone_area":`...)
+	b = httpjson.AppendString(b, s.ShotZoneArea)
+	b = append(b, `,"shot_zone_range":`...)
+	b = httpjson.AppendString(b, s.ShotZoneRange)
+	return append(b, "}\n"...)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/nba-mlops/nba-mlops/internal/model/modeltest"
 	"github.com/nba-mlops/nba-mlops/internal/nba"
+	"github.com/nba-mlops/nba-mlops/internal/predict"
 )
 
 func benchServer(b *testing.B) http.Handler {
@@ -47,6 +48,30 @@ func BenchmarkHandlePredictShot(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		req := httptest.NewRequest(http.MethodPost, "/predict/shot", strings.NewReader(shotBody))
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatal(w.Body.String())
+		}
+	}
+}
+
+// BenchmarkHandlePredictRecord is the same for apid's forwarded record
+// (POST /predict/record): decoded and bounds-checked, not validated again.
+func BenchmarkHandlePredictRecord(b *testing.B) {
+	srv := benchServer(b)
+	req, err := predict.DecodeShotRequest([]byte(shotBody))
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := req.Shot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	record := string(req.AppendRecord(nil, &s))
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/predict/record", strings.NewReader(record))
 		w := httptest.NewRecorder()
 		srv.ServeHTTP(w, req)
 		if w.Code != 200 {

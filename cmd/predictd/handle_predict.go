@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/httpjson"
@@ -73,7 +77,9 @@ func handlePredictShot(h *holder, m *metrics, logger *slog.Logger) http.Handler 
 
 // handlePredictRecord scores a shot that apid has already validated and
 // completed from a /predict/shot body (predict.PathPredictRecord): only its
-// bounds are checked, so the request is validated once, in apid.
+// bounds are checked, so the request is validated once, in apid. It is on
+// the path of every apid /predict/shot, so the body is read into a pooled
+// buffer and the answer appended to it.
 func handlePredictRecord(h *holder, m *metrics, logger *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := h.get()
@@ -81,18 +87,48 @@ func handlePredictRecord(h *holder, m *metrics, logger *slog.Logger) http.Handle
 			httpjson.Error(w, r, logger, errNotReady)
 			return
 		}
-		body, err := httpjson.ReadJSON(r)
+		buf := bodyPool.Get().(*bytes.Buffer)
+		defer bodyPool.Put(buf) // nothing holds on to the body or the answer once written
+		body, err := httpjson.ReadJSONInto(r, buf)
 		if err != nil {
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		s, err := predict.DecodeRecord(body)
+		s, err := predict.DecodeRecord(body) // the shot's text is its own copy
 		if err != nil {
 			httpjson.Error(w, r, logger, err)
 			return
 		}
-		httpjson.Encode(w, http.StatusOK, scoreShot(c, m, &s))
+		p := scoreShot(c, m, &s)
+		if math.IsNaN(p.Probability) || math.IsInf(p.Probability, 0) {
+			httpjson.Encode(w, http.StatusOK, p) // encoding/json's answer to that: a 500
+			return
+		}
+		out := appendPrediction(buf.Bytes()[:0], p)
+		w.Header()["Content-Type"] = jsonContentType
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(out) // a failed write means the client went away
 	})
+}
+
+// bodyPool holds the buffers /predict/record reads bodies into and writes
+// answers from: a record is under 1 KiB.
+var bodyPool = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, 2<<10)) }}
+
+// jsonContentType is the Content-Type header value, shared rather than
+// allocated per answer (net/http only reads it).
+var jsonContentType = []string{"application/json"}
+
+// appendPrediction appends the answer p, byte for byte what httpjson.Encode
+// writes for it (a test holds it to that).
+func appendPrediction(b []byte, p predict.Prediction) []byte {
+	b = append(b, `{"prediction":`...)
+	b = strconv.AppendInt(b, int64(p.Prediction), 10)
+	b = append(b, `,"probability":`...)
+	b = httpjson.AppendFloat(b, p.Probability)
+	b = append(b, `,"model_version":`...)
+	b = httpjson.AppendString(b, p.ModelVersion)
+	return append(b, "}\n"...)
 }
 
 // scoreShot scores a complete shot with c's model and records the metrics.

@@ -1,8 +1,7 @@
 package predict
 
 import (
-	"encoding/json"
-	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nba-mlops/nba-mlops/internal/httpjson"
@@ -13,12 +12,50 @@ import (
 // the request with every derived member filled in (WithDerived). It is the
 // body of POST /predict/record and the raw shot apid stores, the same bytes
 // for both, so apid encodes a shot once.
+// The error is always nil (kept for callers; encoding it cannot fail).
 func (r ShotRequest) Record(s nba.Shot) ([]byte, error) {
-	b, err := json.Marshal(r.WithDerived(s))
-	if err != nil {
-		return nil, fmt.Errorf("encode shot record: %w", err)
+	return r.AppendRecord(nil, &s), nil
+}
+
+// AppendRecord appends the record of r and s (Record) to b: byte for byte
+// what encoding/json makes of r.WithDerived(s) (a test holds it to that),
+// written by hand, without WithDerived's copies or encoding/json's
+// reflection, into a buffer of the caller's (apid's pooled one).
+func (r *ShotRequest) AppendRecord(b []byte, s *nba.Shot) []byte {
+	b = appendIntMember(b, `{"player_id":`, r.PlayerID)
+	b = appendTextMember(b, `,"player_name":`, r.PlayerName)
+	b = appendTextMember(b, `,"team_name":`, r.TeamName)
+	b = appendTextMember(b, `,"home_team":`, r.HomeTeam)
+	b = appendTextMember(b, `,"away_team":`, r.AwayTeam)
+	b = appendIntMember(b, `,"period":`, r.Period)
+	b = appendIntMember(b, `,"minutes_remaining":`, r.MinutesRemaining)
+	b = appendIntMember(b, `,"seconds_remaining":`, r.SecondsRemaining)
+	b = appendTextMember(b, `,"action_type":`, r.ActionType)
+	b = appendIntMember(b, `,"x_location":`, r.XLocation)
+	b = appendIntMember(b, `,"y_location":`, r.YLocation)
+	b = appendIntMember(b, `,"game_date":`, r.GameDate)
+	b = appendTextMember(b, `,"season_type":`, r.SeasonType)
+	if r.GameID != nil { // omitempty
+		b = appendIntMember(b, `,"game_id":`, *r.GameID)
 	}
-	return b, nil
+	b = appendIntMember(b, `,"team_id":`, int(s.TeamID))
+	if r.GameEventID != nil {
+		b = appendIntMember(b, `,"game_event_id":`, *r.GameEventID)
+	}
+	b = appendTextMember(b, `,"shot_type":`, s.ShotType)
+	b = appendTextMember(b, `,"shot_zone_basic":`, s.ShotZoneBasic)
+	b = appendTextMember(b, `,"shot_zone_area":`, s.ShotZoneArea)
+	b = appendTextMember(b, `,"shot_zone_range":`, s.ShotZoneRange)
+	b = appendIntMember(b, `,"shot_distance":`, int(s.ShotDistance))
+	return append(b, '}')
+}
+
+func appendIntMember(b []byte, prefix string, v int) []byte {
+	return strconv.AppendInt(append(b, prefix...), int64(v), 10)
+}
+
+func appendTextMember(b []byte, prefix, v string) []byte {
+	return httpjson.AppendString(append(b, prefix...), v)
 }
 
 // DecodeRecord reads the body of POST /predict/record (see Record) and
@@ -57,7 +94,7 @@ func decodeRecord(body []byte, now time.Time) (nba.Shot, error) {
 		valueError(&ve, "shot_distance", "%d is outside 0..%d", *r.ShotDistance, maxShotDistance)
 	}
 	r.checkDate(&ve, now)
-	if err := ve.Err(); err != nil {
+	if err := invalid(&ve); err != nil {
 		return nba.Shot{}, err
 	}
 	return r.complete(int32(*r.TeamID)), nil

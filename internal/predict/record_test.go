@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -82,4 +83,36 @@ func BenchmarkShotPaths(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestAppendRecord holds the hand-written record encoder to encoding/json's
+// output for the completed request, byte for byte.
+func TestAppendRecord(t *testing.T) {
+	for _, body := range [][]byte{
+		[]byte(shotBody),
+		shotWith("game_id", "21900123"),
+		shotWith("game_event_id", "7"),
+		shotWith("player_name", `"Nikola Jokić"`),
+		shotWith("player_name", `"<b> & \"q\" \\ \u2028 \u0001"`),
+		shotWith("action_type", `"Driving Finger Roll Layup Shot"`),
+		shotWith("x_location", "0"),
+		shotWith("shot_zone_basic", `"Mid-Range"`),
+		shotWith("team_id", "1610612747"),
+	} {
+		r, err := DecodeShotRequest(body)
+		if err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		s := r.derive(1610612747)
+		want, err := json.Marshal(r.WithDerived(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.AppendRecord([]byte("x"), &s); string(got) != "x"+string(want) {
+			t.Errorf("AppendRecord(%s) = %s, want %s", body, got[1:], want)
+		}
+		if got, _ := r.Record(s); string(got) != string(want) {
+			t.Errorf("Record(%s) = %s, want %s", body, got, want)
+		}
+	}
 }

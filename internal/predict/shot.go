@@ -58,8 +58,11 @@ type shotField struct {
 	optTxt **string
 }
 
-func (r *ShotRequest) members() []shotField {
-	return []shotField{
+// members returns r's members, in the order of the struct. It returns an
+// array, not a slice, so that neither the table nor the request it points
+// into needs the heap.
+func (r *ShotRequest) members() [numShotFields]shotField {
+	return [numShotFields]shotField{
 		{name: "player_id", num: &r.PlayerID},
 		{name: "player_name", text: &r.PlayerName},
 		{name: "team_name", text: &r.TeamName},
@@ -84,12 +87,19 @@ func (r *ShotRequest) members() []shotField {
 	}
 }
 
-var shotFieldIndex = func() map[string]int {
+// shotFieldIndex maps a member's name to its index in members(), and
+// shotFieldNames an index to the name. The decoder takes names from here,
+// not from the table of pointers into the request: escape analysis follows
+// a table entry as a whole, and a name that ends up in an error would take
+// the request to the heap with it.
+var shotFieldIndex, shotFieldNames = func() (map[string]int, [numShotFields]string) {
 	m := map[string]int{}
+	var names [numShotFields]string
 	for i, f := range new(ShotRequest).members() {
 		m[f.name] = i
+		names[i] = f.name
 	}
-	return m
+	return m, names
 }()
 
 const numShotFields = 21
@@ -102,12 +112,14 @@ const numShotFields = 21
 // Shot checks the values.
 func DecodeShotRequest(data []byte) (ShotRequest, error) {
 	var (
-		r  ShotRequest
-		ve httpjson.ValidationError
+		r    ShotRequest
+		ve   httpjson.ValidationError
+		have [numShotFields]bool
+		vals shotValues
 	)
 	fields := r.members()
+	vals.data = data
 	index := shotFieldIndex
-	var have [numShotFields]bool
 	err := httpjson.EachMember(data, func(k []byte, raw json.RawMessage) {
 		i, ok := index[string(k)]
 		if !ok {
@@ -115,7 +127,7 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 			return
 		}
 		f := fields[i]
-		key := f.name
+		key := shotFieldNames[i]
 		if have[i] {
 			ve.Add(httpjson.Body("Duplicate key in JSON object", "duplicate_key", key))
 			return
@@ -135,14 +147,14 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 			if f.num != nil {
 				*f.num = v
 			} else {
-				*f.optNum = ptr(v) // only optional members pay for the pointer
+				*f.optNum = vals.int(v)
 			}
 		default:
 			if kd != '"' {
 				ve.Add(httpjson.Body("Input should be a valid string", "string_type", key))
 				return
 			}
-			s, ok := unquote(raw)
+			s, ok := vals.unquote(raw)
 			if !ok {
 				ve.Add(httpjson.Body("Input should be a valid string", "string_type", key))
 				return
@@ -150,7 +162,7 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 			if f.text != nil {
 				*f.text = s
 			} else {
-				*f.optTxt = ptr(s)
+				*f.optTxt = vals.text(s)
 			}
 		}
 	})
@@ -159,20 +171,104 @@ func DecodeShotRequest(data []byte) (ShotRequest, error) {
 	}
 	for i, f := range fields {
 		if !have[i] && (f.num != nil || f.text != nil) {
-			ve.Add(httpjson.Body("Field required", "missing", f.name))
+			ve.Add(httpjson.Body("Field required", "missing", shotFieldNames[i]))
 		}
 	}
-	if err := ve.Err(); err != nil {
+	if err := invalid(&ve); err != nil {
 		return ShotRequest{}, err
 	}
 	return r, nil
 }
 
+// invalid returns ve as an error, or nil when it holds no field error. It
+// returns a copy, so that the caller's ValidationError can live on its
+// stack and only a refused request pays for one on the heap.
+func invalid(ve *httpjson.ValidationError) error {
+	if len(ve.Fields) == 0 {
+		return nil
+	}
+	e := *ve
+	return &e
+}
+
+// shotValues is where DecodeShotRequest keeps what it would otherwise
+// allocate once per member: the text members are substrings of one copy of
+// the body, and the optional members point into one block.
+type shotValues struct {
+	data          []byte // the body
+	body          string // data as a string, made for the first text member
+	copied        bool
+	opt           *shotOptionals
+	nInts, nTexts int
+}
+
+// shotOptionals holds the values of the optional members: game_id,
+// team_id, game_event_id and shot_distance; the shot type and the zones.
+type shotOptionals struct {
+	ints  [4]int
+	texts [4]string
+}
+
+// unquote returns the value of a JSON string member raw of the body as
+// encoding/json reads it.
+func (v *shotValues) unquote(raw json.RawMessage) (string, bool) {
+	// encoding/json turns invalid UTF-8 into U+FFFD; the fast path must
+	// read the same string, so it takes only valid UTF-8.
+	if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
+		if off, ok := offsetIn(v.data, raw); ok {
+			if !v.copied {
+				v.body, v.copied = string(v.data), true
+			}
+			return v.body[off+1 : off+len(raw)-1], true
+		}
+		return string(raw[1 : len(raw)-1]), true
+	}
+	return unquote(raw)
+}
+
+// offsetIn returns where sub starts in data when sub is a slice of data's
+// array (as the members EachMember hands out are).
+func offsetIn(data, sub []byte) (int, bool) {
+	off := cap(data) - cap(sub)
+	if len(sub) == 0 || off < 0 || off > len(data)-len(sub) || &data[off] != &sub[0] {
+		return 0, false
+	}
+	return off, true
+}
+
+// int returns a pointer to n for an optional member.
+func (v *shotValues) int(n int) *int {
+	v.block()
+	if v.nInts == len(v.opt.ints) {
+		return ptr(n)
+	}
+	p := &v.opt.ints[v.nInts]
+	v.nInts++
+	*p = n
+	return p
+}
+
+// text returns a pointer to s for an optional member.
+func (v *shotValues) text(s string) *string {
+	v.block()
+	if v.nTexts == len(v.opt.texts) {
+		return ptr(s)
+	}
+	p := &v.opt.texts[v.nTexts]
+	v.nTexts++
+	*p = s
+	return p
+}
+
+func (v *shotValues) block() {
+	if v.opt == nil {
+		v.opt = new(shotOptionals)
+	}
+}
+
 // unquote returns the value of a JSON string as encoding/json reads it; the
 // common string without escapes costs one allocation, not a second decoder.
 func unquote(raw json.RawMessage) (string, bool) {
-	// encoding/json turns invalid UTF-8 into U+FFFD; the fast path must
-	// read the same string, so it takes only valid UTF-8.
 	if len(raw) >= 2 && bytes.IndexByte(raw, '\\') < 0 && utf8.Valid(raw) {
 		return string(raw[1 : len(raw)-1]), true
 	}
@@ -279,12 +375,12 @@ func (r ShotRequest) shotAt(now time.Time) (nba.Shot, error) {
 	if r.TeamID != nil {
 		teamID = int32(*r.TeamID)
 	}
-	if ve.Err() != nil {
-		return nba.Shot{}, &ve
+	if err := invalid(&ve); err != nil {
+		return nba.Shot{}, err
 	}
 	s := r.derive(teamID)
 	r.checkAsDataset(&ve, s, season)
-	if err := ve.Err(); err != nil {
+	if err := invalid(&ve); err != nil {
 		return nba.Shot{}, err
 	}
 	return s, nil
@@ -294,21 +390,26 @@ func valueError(ve *httpjson.ValidationError, field, format string, args ...any)
 	ve.Add(httpjson.Body("Value error, "+fmt.Sprintf(format, args...), "value_error", field))
 }
 
-// checkTexts applies the text rule to every text member given.
+// checkTexts applies the text rule to every text member given. The table
+// holds values, not pointers into r: escape analysis follows a table entry
+// as a whole, so a pointer in it would put every request on the heap.
 func (r *ShotRequest) checkTexts(ve *httpjson.ValidationError) {
-	for _, t := range []struct {
-		name string
-		v    *string
+	for _, t := range [...]struct {
+		name  string
+		v     string
+		given bool
 	}{
-		{"player_name", &r.PlayerName}, {"team_name", &r.TeamName}, {"home_team", &r.HomeTeam},
-		{"away_team", &r.AwayTeam}, {"action_type", &r.ActionType}, {"season_type", &r.SeasonType},
-		{"shot_type", r.ShotType}, {"shot_zone_basic", r.ShotZoneBasic}, {"shot_zone_area", r.ShotZoneArea},
-		{"shot_zone_range", r.ShotZoneRange},
+		{"player_name", r.PlayerName, true}, {"team_name", r.TeamName, true}, {"home_team", r.HomeTeam, true},
+		{"away_team", r.AwayTeam, true}, {"action_type", r.ActionType, true}, {"season_type", r.SeasonType, true},
+		{"shot_type", deref(r.ShotType, ""), r.ShotType != nil},
+		{"shot_zone_basic", deref(r.ShotZoneBasic, ""), r.ShotZoneBasic != nil},
+		{"shot_zone_area", deref(r.ShotZoneArea, ""), r.ShotZoneArea != nil},
+		{"shot_zone_range", deref(r.ShotZoneRange, ""), r.ShotZoneRange != nil},
 	} {
-		if t.v == nil {
+		if !t.given {
 			continue
 		}
-		if msg := checkText(*t.v); msg != "" {
+		if msg := checkText(t.v); msg != "" {
 			valueError(ve, t.name, "%s", msg)
 		}
 	}
@@ -317,7 +418,7 @@ func (r *ShotRequest) checkTexts(ve *httpjson.ValidationError) {
 // checkNumbers range-checks the integer members before they are narrowed
 // to the shot's small types, or 257 would wrap to a valid period 1.
 func (r *ShotRequest) checkNumbers(ve *httpjson.ValidationError) {
-	for _, n := range []struct {
+	for _, n := range [...]struct {
 		name     string
 		v        int
 		min, max int
@@ -332,12 +433,16 @@ func (r *ShotRequest) checkNumbers(ve *httpjson.ValidationError) {
 	}
 	// A request built in Go, not decoded, can hold ints that do not fit the
 	// 32-bit columns.
-	for _, n := range []struct {
-		name string
-		v    *int
-	}{{"player_id", &r.PlayerID}, {"game_date", &r.GameDate}, {"game_id", r.GameID}, {"team_id", r.TeamID}, {"game_event_id", r.GameEventID}} {
-		if n.v != nil && (*n.v < math.MinInt32 || *n.v > math.MaxInt32) {
-			valueError(ve, n.name, "%d does not fit 32 bits", *n.v)
+	for _, n := range [...]struct {
+		name  string
+		v     int
+		given bool
+	}{
+		{"player_id", r.PlayerID, true}, {"game_date", r.GameDate, true}, {"game_id", deref(r.GameID, 0), r.GameID != nil},
+		{"team_id", deref(r.TeamID, 0), r.TeamID != nil}, {"game_event_id", deref(r.GameEventID, 0), r.GameEventID != nil},
+	} {
+		if n.given && (n.v < math.MinInt32 || n.v > math.MaxInt32) {
+			valueError(ve, n.name, "%d does not fit 32 bits", n.v)
 		}
 	}
 	if r.ShotDistance != nil && (*r.ShotDistance < 0 || *r.ShotDistance > math.MaxInt16) {

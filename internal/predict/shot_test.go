@@ -1,6 +1,7 @@
 package predict
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -267,7 +268,15 @@ func FuzzDecodeShotRequest(f *testing.F) {
 	f.Add(shotWith("shot_zone_basic", "null"))
 	f.Add([]byte(`{"player_id": 1, "player_id": 2}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := DecodeShotRequest(data)
+		body := bytes.Clone(data)
+		r, err := DecodeShotRequest(body)
+		// The request owns its values: they do not change with the body's
+		// buffer, which apid reuses for the next request.
+		want, _ := DecodeShotRequest(data)
+		clear(body)
+		if !cmp.Equal(r, want) {
+			t.Fatalf("%s decodes to %+v, which changed to %+v with the buffer", data, want, r)
+		}
 		if err != nil {
 			var ve *httpjson.ValidationError
 			if !errors.As(err, &ve) || len(ve.Fields) == 0 {
@@ -287,6 +296,17 @@ func FuzzDecodeShotRequest(f *testing.F) {
 			if again, err := r.WithDerived(s).Shot(); err != nil || again != s {
 				t.Fatalf("completed request gives %+v, %v; want %+v", again, err, s)
 			}
+		}
+		// The record encoder against encoding/json, with the request's own
+		// (any) text in the derived members.
+		s := nba.Shot{TeamID: int32(r.Period), ShotDistance: int16(r.XLocation), ShotType: r.PlayerName,
+			ShotZoneBasic: r.TeamName, ShotZoneArea: r.ActionType, ShotZoneRange: r.HomeTeam}
+		rec, err := json.Marshal(r.WithDerived(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := r.AppendRecord(nil, &s); !bytes.Equal(got, rec) {
+			t.Fatalf("AppendRecord = %s, want %s", got, rec)
 		}
 	})
 }
