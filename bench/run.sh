@@ -130,12 +130,9 @@ head -c 48 /dev/urandom | base64 >"$W/jwt"
 bench_apid() {
   local kind=$1 db=$2 ap mp args=() metrics user pw token endpoint out procs
   ap=$(freeport)
-  metrics="http://127.0.0.1:$ap"
-  if "$BIN/apid" --help 2>&1 | grep -q -- '-metrics-addr'; then # /metrics on its own listener
-    mp=$(freeport)
-    args+=(--metrics-addr "127.0.0.1:$mp")
-    metrics="http://127.0.0.1:$mp"
-  fi
+  mp=$(freeport) # /metrics is on a listener of its own
+  args+=(--metrics-addr "127.0.0.1:$mp")
+  metrics="http://127.0.0.1:$mp"
   DATABASE_URL=$db JWT_SECRET_FILE="$W/jwt" PREDICT_URL="http://127.0.0.1:$PP" "$BIN/apid" --addr "127.0.0.1:$ap" \
     --data-dir "$W/apid-$kind" --bcrypt-cost 10 "${args[@]}" 2>"$W/apid-$kind.log" &
   local apid_pid=$!
