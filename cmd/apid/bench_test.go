@@ -102,40 +102,17 @@ func (m *memPredictions) CreatePrediction(_ context.Context, p *store.Prediction
 // (request id, metrics, access log, auth, decoding, encoding) with instant
 // fakes of predictd and the store: the CPU and allocations apid itself
 // spends per request.
-func BenchmarkPredictHandler(b *testing.B) {
-	db := openSQLite(b)
-	tokens, _ := auth.NewTokens(auth.NewSecret(testSecret), time.Hour)
-	hasher, _ := auth.NewHasher(4)
-	u := store.User{Username: "bench", PasswordHash: "x"}
-	if err := db.CreateUser(context.Background(), &u); err != nil {
-		b.Fatal(err)
-	}
-	tok, _, _ := tokens.Issue(auth.Account{Name: u.Username, ID: u.ID})
-	h := NewServer(deps{
-		logger: newLogger(io.Discard, slog.LevelInfo, "text"),
-		reg:    prometheus.NewRegistry(), users: db, predictions: &memPredictions{predictionStore: db}, feedback: db, stats: db, db: db,
-		predictor: instantPredictor{}, tokens: tokens, hasher: hasher, accounts: db, logins: db, feedbackWindow: 500,
-		loginPerUser: 10, loginPerAddr: 10, requestTimeout: 10 * time.Second, userCacheTTL: 2 * time.Second,
-		tokenCacheTTL: time.Second,
-	})
-	b.ReportAllocs()
-	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/predict", strings.NewReader(readmeBody))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code != 200 {
-			b.Fatalf("status %d: %s", w.Code, w.Body)
-		}
-	}
-}
+func BenchmarkPredictHandler(b *testing.B) { benchHandler(b, "/predict", readmeBody) }
 
 // BenchmarkPredictShotHandler is POST /predict/shot as BenchmarkPredictHandler
 // measures POST /predict: the whole handler stack with instant fakes of
 // predictd and the store, so the CPU and allocations are apid's own
 // (decoding, validation and derivation, the record, the answer).
-func BenchmarkPredictShotHandler(b *testing.B) {
+func BenchmarkPredictShotHandler(b *testing.B) { benchHandler(b, "/predict/shot", shotBody) }
+
+// benchHandler posts body to path through apid's whole handler stack with
+// instant fakes of predictd and the store, as an authenticated user.
+func benchHandler(b *testing.B, path, body string) {
 	db := openSQLite(b)
 	tokens, _ := auth.NewTokens(auth.NewSecret(testSecret), time.Hour)
 	hasher, _ := auth.NewHasher(4)
@@ -153,7 +130,7 @@ func BenchmarkPredictShotHandler(b *testing.B) {
 	})
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/predict/shot", strings.NewReader(shotBody))
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+tok)
 		req.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()

@@ -273,21 +273,32 @@ func (p *passwordRequest) Valid(context.Context) error {
 	return ve.Err()
 }
 
+// reauthenticate starts a request that changes the account: the token's
+// user, the body T decoded (and validated), and the current password taken
+// from it checked under the login limits.
+func reauthenticate[T any](r *http.Request, hasher *auth.Hasher, limits *loginLimits, password func(*T) string) (store.User, T, error) {
+	var zero T
+	u, err := userFrom(r.Context())
+	if err != nil {
+		return store.User{}, zero, err
+	}
+	req, err := httpjson.Decode[T](r)
+	if err != nil {
+		return store.User{}, zero, err
+	}
+	if err := checkPassword(r, hasher, limits, u, password(&req)); err != nil {
+		return store.User{}, zero, err
+	}
+	return u, req, nil
+}
+
 // handlePasswordChange is POST /users/me/password {"current_password",
 // "new_password"}: the current password is checked, and every token of the
 // account dies with the old password; the client logs in again.
 func handlePasswordChange(logger *slog.Logger, hasher *auth.Hasher, limits *loginLimits, accounts accountStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fail := func(err error) { httpjson.Error(w, r, logger, err) }
-		u, err := userFrom(r.Context())
-		if err != nil {
-			fail(err)
-			return
-		}
-		req, err := httpjson.Decode[passwordRequest](r)
-		if err == nil {
-			err = checkPassword(r, hasher, limits, u, *req.CurrentPassword)
-		}
+		u, req, err := reauthenticate(r, hasher, limits, func(p *passwordRequest) string { return *p.CurrentPassword })
 		if err != nil {
 			fail(err)
 			return
@@ -322,15 +333,7 @@ func (d *deleteRequest) Valid(context.Context) error {
 func handleDeleteAccount(logger *slog.Logger, hasher *auth.Hasher, limits *loginLimits, accounts accountStore) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fail := func(err error) { httpjson.Error(w, r, logger, err) }
-		u, err := userFrom(r.Context())
-		if err != nil {
-			fail(err)
-			return
-		}
-		req, err := httpjson.Decode[deleteRequest](r)
-		if err == nil {
-			err = checkPassword(r, hasher, limits, u, *req.Password)
-		}
+		u, _, err := reauthenticate(r, hasher, limits, func(d *deleteRequest) string { return *d.Password })
 		if err == nil {
 			err = accounts.DeleteUser(r.Context(), u.ID)
 		}

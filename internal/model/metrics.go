@@ -129,19 +129,7 @@ func Reliability(p []float64, y []int8) []ReliabilityBin {
 	if n == 0 {
 		return nil
 	}
-	idx := make([]int32, n)
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortStableFunc(idx, func(a, b int32) int {
-		switch {
-		case p[a] < p[b]:
-			return -1
-		case p[a] > p[b]:
-			return 1
-		}
-		return 0
-	})
+	idx := byProbability(p)
 	bins := min(ReliabilityBins, n)
 	out := make([]ReliabilityBin, 0, bins)
 	for k := range bins {
@@ -172,19 +160,7 @@ func calibrationError(bins []ReliabilityBin, n int) float64 {
 // Mann-Whitney statistic, as scikit-learn's roc_auc_score). It is NaN when
 // only one class is present.
 func AUC(p []float64, y []int8) float64 {
-	idx := make([]int32, len(p))
-	for i := range idx {
-		idx[i] = int32(i)
-	}
-	slices.SortFunc(idx, func(a, b int32) int {
-		switch {
-		case p[a] < p[b]:
-			return -1
-		case p[a] > p[b]:
-			return 1
-		}
-		return 0
-	})
+	idx := byProbability(p)
 	// Sum of the ranks of the positives, tied groups sharing their mean rank.
 	var pos, neg float64
 	var rankSum float64
@@ -208,4 +184,23 @@ func AUC(p []float64, y []int8) float64 {
 		return math.NaN()
 	}
 	return (rankSum - pos*(pos+1)/2) / (pos * neg)
+}
+
+// byProbability returns the row indexes ordered by increasing probability,
+// ties in row order, so that the reliability bins are deterministic.
+func byProbability(p []float64) []int32 {
+	idx := make([]int32, len(p))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int {
+		switch {
+		case p[a] < p[b]:
+			return -1
+		case p[a] > p[b]:
+			return 1
+		}
+		return 0
+	})
+	return idx
 }
